@@ -1,0 +1,31 @@
+#!/bin/sh
+# Installs the Debian packages HyperbyteDB needs to build, run and test.
+# Idempotent: does nothing when everything is already installed.
+# Uses sudo when not root; runs apt-get update only when a package is missing.
+set -eu
+
+PKGS="gcc make pkg-config clang libclang-rt-14-dev
+libmicrohttpd-dev librocksdb-dev libzstd-dev zlib1g-dev libjansson-dev libpcre2-dev libxxhash-dev
+libcmocka-dev python3 python3-pytest curl
+influxdb influxdb-client nodejs npm"
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: not root and no sudo; install:$missing" >&2; exit 1; }
+    SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# The packaged influxd service must not hold port 8086 on machines that start services.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now influxdb >/dev/null 2>&1 || true
+fi

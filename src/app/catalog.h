@@ -1,0 +1,101 @@
+/* The metadata catalog: databases, retention policies, measurement schemas
+ * (field types, tag keys), tag values and the series index.
+ *
+ * All of it is held in memory for the hot paths (write admission, SHOW) and
+ * written through to a MetaPort (RocksDB on the server) with the seed §8 key
+ * schema and JSON values, so it survives restarts. Every function is
+ * thread-safe (one rwlock: readers in parallel, changes serialized).
+ * Error texts are InfluxDB 1.x's, because they reach clients verbatim. */
+#ifndef HB_APP_CATALOG_H
+#define HB_APP_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "domain/point.h"
+#include "ports/meta_port.h"
+
+typedef struct hb_catalog hb_catalog;
+
+typedef struct hb_rp_info {
+    char *name;
+    int64_t duration_ns;        /* 0 = infinite */
+    int64_t shard_duration_ns;  /* shard group duration */
+    int replication;
+    int is_default;
+} hb_rp_info;
+
+/* For CREATE/ALTER RETENTION POLICY and CREATE DATABASE ... WITH:
+ * only the parts with has_* set are given. */
+typedef struct hb_rp_spec {
+    const char *name;           /* NULL in CREATE DATABASE WITH without NAME -> "autogen" */
+    int has_duration;
+    int64_t duration_ns;
+    int has_replication;
+    int replication;
+    int has_shard_duration;
+    int64_t shard_duration_ns;
+    int make_default;
+} hb_rp_spec;
+
+/* Loads everything under kv into memory. kv must outlive the catalog. */
+int hb_catalog_open(hb_meta_port *kv, hb_catalog **out, hb_err *err);
+void hb_catalog_close(hb_catalog *c);
+
+/* --- databases and retention policies (InfluxQL DDL semantics) --- */
+/* rp == NULL: default policy "autogen", infinite. Idempotent when it exists
+ * with the same policy; a conflicting policy is an error. */
+int hb_catalog_create_database(hb_catalog *c, const char *name, const hb_rp_spec *rp, hb_err *err);
+/* Dropping a missing database is not an error (InfluxDB). Removes its
+ * policies, measurements, tag values and series. */
+int hb_catalog_drop_database(hb_catalog *c, const char *name, hb_err *err);
+int hb_catalog_has_database(hb_catalog *c, const char *name);
+/* In creation order. *names is a malloc'd array of malloc'd strings: free with hb_strv_free. */
+int hb_catalog_list_databases(hb_catalog *c, char ***names, size_t *n, hb_err *err);
+void hb_strv_free(char **v, size_t n);
+
+int hb_catalog_create_rp(hb_catalog *c, const char *db, const hb_rp_spec *spec, hb_err *err);
+int hb_catalog_alter_rp(hb_catalog *c, const char *db, const hb_rp_spec *spec, hb_err *err);
+int hb_catalog_drop_rp(hb_catalog *c, const char *db, const char *rp, hb_err *err);
+/* In creation order; free with hb_rp_info_free. HB_ENOTFOUND if db is missing. */
+int hb_catalog_list_rps(hb_catalog *c, const char *db, hb_rp_info **out, size_t *n, hb_err *err);
+void hb_rp_info_free(hb_rp_info *v, size_t n);
+/* rp NULL or "" -> the database's default policy. Copies the name into out.
+ * HB_ENOTFOUND with InfluxDB's text ("retention policy not found: x"). */
+int hb_catalog_resolve_rp(hb_catalog *c, const char *db, const char *rp, char *out, size_t outcap, hb_err *err);
+
+/* --- write admission --- */
+typedef struct hb_admit_result {
+    size_t accepted;     /* points kept: compacted to the front of pts, order kept */
+    size_t dropped;      /* points dropped for a field type conflict */
+    char reason[512];    /* the first conflict, InfluxDB's text:
+                            field type conflict: input field "f" on measurement "m" is type integer, already exists as type float */
+} hb_admit_result;
+
+/* For each point: check every field's type against the measurement schema
+ * (types registered by earlier requests or earlier points of this batch);
+ * a point with any conflicting field is dropped whole. New measurements,
+ * fields, tag keys, tag values and series are registered durably (one synced
+ * metadata batch) before returning, and each kept point gets its series_id.
+ * Returns an error only for storage failures (nothing is admitted then). */
+int hb_catalog_admit(hb_catalog *c, const char *db, hb_point *pts, size_t n, hb_admit_result *res, hb_err *err);
+
+/* --- schema reads (for SHOW and the query engine) --- */
+typedef struct hb_field_info {
+    char *name;
+    hb_ftype type;
+} hb_field_info;
+
+/* Sorted by name. Free the arrays with hb_strv_free / hb_field_info_free. */
+int hb_catalog_list_measurements(hb_catalog *c, const char *db, char ***names, size_t *n, hb_err *err);
+int hb_catalog_list_fields(hb_catalog *c, const char *db, const char *meas, hb_field_info **out, size_t *n, hb_err *err);
+void hb_field_info_free(hb_field_info *v, size_t n);
+int hb_catalog_list_tag_keys(hb_catalog *c, const char *db, const char *meas, char ***keys, size_t *n, hb_err *err);
+int hb_catalog_list_tag_values(hb_catalog *c, const char *db, const char *meas, const char *key, char ***vals, size_t *n, hb_err *err);
+/* Series keys (canonical escaped form) of a measurement, sorted. */
+int hb_catalog_list_series(hb_catalog *c, const char *db, const char *meas, char ***keys, size_t *n, hb_err *err);
+/* Series id of a canonical series key; HB_ENOTFOUND if unknown. */
+int hb_catalog_series_id(hb_catalog *c, const char *db, const char *series_key, size_t len, uint64_t *id);
+
+#endif
