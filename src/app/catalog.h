@@ -24,6 +24,7 @@ typedef struct hb_rp_info {
     int64_t shard_duration_ns;  /* shard group duration */
     int replication;
     int is_default;
+    uint64_t wal_floor;         /* WAL sequence number when the policy was created */
 } hb_rp_info;
 
 /* For CREATE/ALTER RETENTION POLICY and CREATE DATABASE ... WITH:
@@ -64,6 +65,13 @@ void hb_rp_info_free(hb_rp_info *v, size_t n);
 /* rp NULL or "" -> the database's default policy. Copies the name into out.
  * HB_ENOTFOUND with InfluxDB's text ("retention policy not found: x"). */
 int hb_catalog_resolve_rp(hb_catalog *c, const char *db, const char *rp, char *out, size_t outcap, hb_err *err);
+
+/* WAL records of a policy with sequence numbers <= its floor predate the
+ * policy (they belong to a dropped namesake) and are skipped at replay. The
+ * catalog asks fn for the current WAL sequence whenever it creates a policy. */
+void hb_catalog_set_wal_seq_source(hb_catalog *c, uint64_t (*fn)(void *ctx), void *ctx);
+/* HB_ENOTFOUND when the database or policy does not exist. */
+int hb_catalog_rp_wal_floor(hb_catalog *c, const char *db, const char *rp, uint64_t *floor);
 
 /* --- write admission --- */
 typedef struct hb_admit_result {

@@ -65,4 +65,7 @@ int hb_config_load(hb_config *cfg, const char *path, char *const *envp, hb_err *
  * "port", value "8087". Used by tests and the env layer. */
 int hb_config_set(hb_config *cfg, const char *section, const char *key, const char *value, hb_err *err);
 
+/* "always" | "interval" | "never" (static string; "unknown" for other values). */
+const char *hb_fsync_mode_name(hb_fsync_mode m);
+
 #endif

@@ -4,7 +4,24 @@
  *
  * Behaviour, accepted syntax and error texts follow InfluxDB 1.x exactly
  * (models/points.go): a client must not see a difference. Lines that fail
- * are reported and skipped; valid lines are returned (partial writes). */
+ * are reported and skipped; valid lines are returned (partial writes).
+ *
+ * What InfluxDB 1.x does that callers must know (verified against 1.6.7):
+ *  - A line ends at '\n' unless a backslash escapes it or it is inside a
+ *    quoted string field; '\r' is NOT stripped ("cpu a=1\r\n" fails with
+ *    "invalid number"). Blank lines and lines whose first non-blank byte is
+ *    '#' are skipped; leading ' ', '\t' and NUL bytes are ignored.
+ *  - The 'u' (unsigned) suffix is rejected ("invalid number") unless
+ *    opts->allow_unsigned is set (InfluxDB's optional uint64 build).
+ *  - A field key repeated in one line: the last value wins (kept at the
+ *    position of the first occurrence). InfluxDB still checks every
+ *    occurrence's type against the schema, so replaced occurrences of a
+ *    different type are listed in res->fdups for the ingest layer.
+ *  - Lines without a timestamp get default_time truncated to the precision.
+ *  - Fields named "time" and tags keyed "time" are returned as parsed: the
+ *    ingest layer applies InfluxDB's rules for them.
+ * Strings in points may be shared: points of one series share one tags
+ * array and one series key. Treat everything returned as read-only. */
 #ifndef HB_DOMAIN_LINEPROTO_H
 #define HB_DOMAIN_LINEPROTO_H
 
@@ -21,7 +38,22 @@ typedef struct hb_lp_opts {
     int64_t default_time;   /* ns; used for lines without a timestamp (the receive time) */
     size_t max_line_bytes;  /* 0 = no cap; a longer line -> HB_ELIMIT */
     size_t max_points;      /* 0 = no cap; more points -> HB_ELIMIT */
+    int allow_unsigned;     /* 0: "1u" is "invalid number" (stock InfluxDB 1.x); 1: uint64 fields */
+    size_t max_error_bytes; /* cap on res->errors; 0 = HB_LP_DEFAULT_MAX_ERROR_BYTES. Messages
+                               that do not fit are left out (nfailed still counts them) */
 } hb_lp_opts;
+
+#define HB_LP_DEFAULT_MAX_ERROR_BYTES ((size_t)8 << 20)
+/* InfluxDB's MaxKeyLength: series key, and series key + 4 + field key. */
+#define HB_LP_MAX_KEY_LENGTH 65535
+
+/* An earlier occurrence of a field key repeated within one line, whose type
+ * differs from the occurrence that replaced it (see above). */
+typedef struct hb_lp_fdup {
+    size_t point;           /* index into res->points */
+    hb_slice key;           /* unescaped */
+    hb_ftype type;
+} hb_lp_fdup;
 
 typedef struct hb_lp_result {
     hb_point *points;       /* arena-owned, in input order */
@@ -30,16 +62,23 @@ typedef struct hb_lp_result {
     hb_buf errors;          /* InfluxDB's text for the failed lines, e.g.
                                unable to parse 'cpu value=': missing field value
                                (several joined by '\n'); caller frees with hb_buf_free */
+    hb_lp_fdup *fdups;      /* arena-owned; usually NULL */
+    size_t nfdups;
 } hb_lp_result;
 
 /* Parse body[0..len). Strings in the points point into body or the arena.
  * Returns HB_OK (parse errors are in res), HB_ELIMIT when a cap is exceeded
- * (err says which), HB_ENOMEM. */
+ * (err says which; also when the arena's cap is reached), HB_ENOMEM.
+ * res is always initialised (also on failure, holding what was parsed so
+ * far): the caller always calls hb_buf_free(&res->errors). */
 int hb_lp_parse(const char *body, size_t len, const hb_lp_opts *opts, hb_arena *arena, hb_lp_result *res,
                 hb_err *err);
 
-/* Nanoseconds per unit for a /write precision parameter ("" and "n"/"ns" ->
- * 1, "u"/"µ" -> 1000, "ms", "s", "m", "h"). HB_EINVAL for anything else. */
+/* Nanoseconds per unit for a /write precision parameter, exactly as
+ * InfluxDB 1.x /write reads it: "u" -> 1000, "ms", "s", "m", "h"; every
+ * other value ("", "n", "ns", "us", "µ", garbage) means nanoseconds -> 1.
+ * InfluxDB answers 204 for an unknown precision, so this never fails:
+ * returns HB_OK (HB_EINVAL only for s == NULL or ns_per_unit == NULL). */
 int hb_lp_precision(const char *s, int64_t *ns_per_unit);
 
 #endif

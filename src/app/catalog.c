@@ -1,0 +1,1905 @@
+/* The metadata catalog: everything in memory, written through to a MetaPort.
+ *
+ * Key schema (seed §8, plus the series index):
+ *
+ *   db:{db}                        JSON database (below)
+ *   meas:{db}:{meas}               JSON MeasurementMeta (below)
+ *   tag_val:{db}:{meas}:{key}:{v}  empty
+ *   series:{db}:{meas}:{series}    series id, a JSON number           (addition)
+ *   catalog:next_series_id         next series id to hand out, JSON number (addition)
+ *
+ * {series} is the canonical escaped series key (hb_point.series_key). The
+ * last component of a key is stored as is; the ones before it ({db}, {meas},
+ * {key} when something follows) have ':' and '\' escaped with a '\', so a key
+ * always parses back and "meas:a:" never matches database "a:b" (for the
+ * usual names, without ':' or '\', this is exactly the seed's schema).
+ *
+ * Database value (retention policies in creation order; the default policy
+ * may name a dropped policy, as in InfluxDB; created_seq orders SHOW
+ * DATABASES across restarts):
+ *   {"name":"db","created_seq":1,"default_retention_policy":"autogen",
+ *    "retention_policies":[{"name":"autogen","duration_ns":0,
+ *      "shard_group_duration_ns":604800000000000,"replication":1}]}
+ * MeasurementMeta (field types are the hb_ftype discriminants 0..4, tag keys sorted):
+ *   {"name":"cpu","field_types":{"usage":0,"n":1},"tag_keys":["host","region"]}
+ * JSON strings must be UTF-8: a name that is not (or that holds a NUL byte)
+ * is written hex-encoded under a "_hex" twin instead: "name_hex",
+ * "default_retention_policy_hex", "field_types_hex" (hex keys),
+ * "tag_keys_hex". Names are always taken from the keys when keys hold them.
+ *
+ * Concurrency: one rwlock (writer-preferring). Write admission first runs
+ * under the read lock as pure hash lookups (no allocation); when anything is
+ * new it starts again under the write lock, registers, commits one synced
+ * metadata batch and, if that fails, undoes its in-memory registrations.
+ *
+ * InfluxDB 1.x semantics reproduced here (verified against influxd 1.6.7;
+ * tests/unit/app/test_catalog.c holds the texts): DDL checks and their order
+ * follow its meta service; admission drops a point whose field's type differs
+ * from the registered one (earlier request or earlier point of the batch), the
+ * reason is the first conflict, a dropped point registers none of its new
+ * fields but its series, tag keys and tag values are registered (InfluxDB
+ * creates series before it checks fields). */
+#include "app/catalog.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/hashmap.h"
+
+#define HOUR_NS (3600LL * 1000000000LL)
+#define RP_MIN_DURATION_NS HOUR_NS
+#define MAX_NAME_LEN 255
+#define DEFAULT_RP_NAME "autogen"
+#define SERIES_COUNTER_KEY "catalog:next_series_id"
+
+#define ERR_DURATION_TOO_LOW "retention policy duration must be at least 1h0m0s"
+#define ERR_INCOMPATIBLE "retention policy duration must be greater than the shard duration"
+#define ERR_RP_CONFLICT "retention policy conflicts with an existing policy"
+#define ERR_RP_EXISTS "retention policy already exists"
+#define ERR_REPLICATION "replication factor must be greater than 0"
+#define ERR_NAME_TOO_LONG "name too long"
+
+/* ------------------------------------------------------------------ */
+/* in-memory model                                                      */
+
+typedef struct cat_rp {
+    char *name;
+    int64_t duration;
+    int64_t sgd;  /* shard group duration */
+    int repl;
+    uint64_t wal_floor; /* WAL sequence number when the policy was created */
+} cat_rp;
+
+typedef struct cat_rpset {
+    cat_rp *v;   /* creation order */
+    size_t n;
+    char *def;   /* default policy name, may name a dropped policy */
+} cat_rpset;
+
+typedef struct cat_tagkey {
+    hb_strmap values;  /* value -> (void *)1 */
+} cat_tagkey;
+
+typedef struct cat_meas {
+    char *name;
+    size_t nlen;
+    hb_strmap fields;   /* field name -> (void *)(uintptr_t)(hb_ftype + 1) */
+    hb_strmap tagkeys;  /* tag key -> cat_tagkey * */
+    int dirty;          /* admission: its JSON must be rewritten */
+} cat_meas;
+
+typedef struct cat_series {
+    uint64_t id;
+    cat_meas *m;
+} cat_series;
+
+typedef struct cat_db {
+    char *name;
+    uint64_t seq;
+    cat_rpset rs;
+    hb_strmap meas;    /* name -> cat_meas * */
+    hb_strmap series;  /* series key -> cat_series * */
+} cat_db;
+
+struct hb_catalog {
+    hb_meta_port *kv;
+    pthread_rwlock_t lock;
+    hb_strmap dbs;    /* name -> cat_db * */
+    cat_db **order;   /* creation order */
+    size_t ndb, capdb;
+    uint64_t next_db_seq;
+    uint64_t next_series_id;
+    uint64_t (*wal_seq_fn)(void *ctx);  /* current WAL sequence, for wal_floor */
+    void *wal_seq_ctx;
+};
+
+static uint64_t wal_floor_now(const hb_catalog *c) { return c->wal_seq_fn ? c->wal_seq_fn(c->wal_seq_ctx) : 0; }
+
+static inline void *ftype_val(hb_ftype t) { return (void *)(uintptr_t)(t + 1); }
+static inline hb_ftype val_ftype(void *v) { return (hb_ftype)((uintptr_t)v - 1); }
+
+static void tagkey_free(cat_tagkey *tk)
+{
+    if (!tk)
+        return;
+    hb_strmap_free(&tk->values);
+    free(tk);
+}
+
+/* Owned by the caller (normally inserted into a database's map). */
+static cat_meas *meas_new(const char *name, size_t n)
+{
+    cat_meas *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->name = malloc(n + 1);
+    if (!m->name) {
+        free(m);
+        return NULL;
+    }
+    if (n)
+        memcpy(m->name, name, n);
+    m->name[n] = '\0';
+    m->nlen = n;
+    hb_strmap_init(&m->fields);
+    hb_strmap_init(&m->tagkeys);
+    return m;
+}
+
+static void meas_free(cat_meas *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->tagkeys.cap; i++)
+        if (hb_strmap_live(&m->tagkeys.slots[i]))
+            tagkey_free(m->tagkeys.slots[i].val);
+    hb_strmap_free(&m->tagkeys);
+    hb_strmap_free(&m->fields);
+    free(m->name);
+    free(m);
+}
+
+static void rpset_free(cat_rpset *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        free(rs->v[i].name);
+    free(rs->v);
+    free(rs->def);
+    memset(rs, 0, sizeof *rs);
+}
+
+static int rpset_clone(const cat_rpset *src, cat_rpset *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->v = calloc(src->n + 1, sizeof *dst->v);  /* room for one more */
+    if (!dst->v)
+        return HB_ENOMEM;
+    for (size_t i = 0; i < src->n; i++) {
+        dst->v[i] = src->v[i];
+        dst->v[i].name = strdup(src->v[i].name);
+        if (!dst->v[i].name)
+            goto fail;
+        dst->n++;
+    }
+    if (src->def && !(dst->def = strdup(src->def)))
+        goto fail;
+    return HB_OK;
+fail:
+    rpset_free(dst);
+    return HB_ENOMEM;
+}
+
+static cat_rp *rpset_find(const cat_rpset *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        if (strcmp(rs->v[i].name, name) == 0)
+            return &rs->v[i];
+    return NULL;
+}
+
+/* rs must come from rpset_clone (room for one more). */
+static int rpset_append(cat_rpset *rs, const cat_rp *rp)
+{
+    char *n = strdup(rp->name);
+    if (!n)
+        return HB_ENOMEM;
+    rs->v[rs->n] = *rp;
+    rs->v[rs->n].name = n;
+    rs->n++;
+    return HB_OK;
+}
+
+static int rpset_set_default(cat_rpset *rs, const char *name)
+{
+    char *n = strdup(name);
+    if (!n)
+        return HB_ENOMEM;
+    free(rs->def);
+    rs->def = n;
+    return HB_OK;
+}
+
+static void db_free(cat_db *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->meas.cap; i++)
+        if (hb_strmap_live(&d->meas.slots[i]))
+            meas_free(d->meas.slots[i].val);
+    hb_strmap_free(&d->meas);
+    for (size_t i = 0; i < d->series.cap; i++)
+        if (hb_strmap_live(&d->series.slots[i]))
+            free(d->series.slots[i].val);
+    hb_strmap_free(&d->series);
+    rpset_free(&d->rs);
+    free(d->name);
+    free(d);
+}
+
+/* Owned by the caller. */
+static cat_db *db_new(const char *name, uint64_t seq)
+{
+    cat_db *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->name = strdup(name);
+    if (!d->name) {
+        free(d);
+        return NULL;
+    }
+    d->seq = seq;
+    hb_strmap_init(&d->meas);
+    hb_strmap_init(&d->series);
+    return d;
+}
+
+static cat_db *find_db(const hb_catalog *c, const char *name)
+{
+    return hb_strmap_get(&c->dbs, name, strlen(name));
+}
+
+/* Insert into the name map and the creation-order list. */
+static int add_db(hb_catalog *c, cat_db *d)
+{
+    if (c->ndb == c->capdb) {
+        size_t ncap = c->capdb ? c->capdb * 2 : 16;
+        cat_db **no = realloc(c->order, ncap * sizeof *no);
+        if (!no)
+            return HB_ENOMEM;
+        c->order = no;
+        c->capdb = ncap;
+    }
+    if (hb_strmap_put(&c->dbs, d->name, strlen(d->name), d))
+        return HB_ENOMEM;
+    c->order[c->ndb++] = d;
+    return HB_OK;
+}
+
+static void remove_db(hb_catalog *c, cat_db *d)
+{
+    hb_strmap_del(&c->dbs, d->name, strlen(d->name));
+    for (size_t i = 0; i < c->ndb; i++)
+        if (c->order[i] == d) {
+            memmove(&c->order[i], &c->order[i + 1], (c->ndb - i - 1) * sizeof *c->order);
+            c->ndb--;
+            break;
+        }
+}
+
+/* ------------------------------------------------------------------ */
+/* keys and JSON                                                        */
+
+static int put_esc(hb_buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if ((s[i] == ':' || s[i] == '\\') && hb_buf_putc(b, '\\'))
+            return HB_ENOMEM;
+        if (hb_buf_putc(b, s[i]))
+            return HB_ENOMEM;
+    }
+    return HB_OK;
+}
+
+/* Read one escaped component ending at an unescaped ':' (consumed) into out.
+ * Returns 0, or -1 when the input ends before the ':'. */
+static int take_component(const char **pp, const char *end, hb_buf *out)
+{
+    const char *p = *pp;
+    hb_buf_reset(out);
+    while (p < end) {
+        char ch = *p;
+        if (ch == '\\' && p + 1 < end) {
+            ch = p[1];
+            p += 2;
+        } else if (ch == ':') {
+            *pp = p + 1;
+            return hb_buf_cstr(out) ? 0 : -1;
+        } else {
+            p++;
+        }
+        if (hb_buf_putc(out, ch))
+            return -1;
+    }
+    return -1;
+}
+
+static int key_db(hb_buf *b, const char *db)
+{
+    hb_buf_reset(b);
+    return hb_buf_puts(b, "db:") || hb_buf_puts(b, db) ? HB_ENOMEM : HB_OK;
+}
+
+/* "{kind}:{esc db}:" */
+static int key_db_prefix(hb_buf *b, const char *kind, const char *db)
+{
+    hb_buf_reset(b);
+    if (hb_buf_puts(b, kind) || hb_buf_putc(b, ':') || put_esc(b, db, strlen(db)) || hb_buf_putc(b, ':'))
+        return HB_ENOMEM;
+    return HB_OK;
+}
+
+static int key_meas(hb_buf *b, const char *db, const char *m, size_t mlen)
+{
+    if (key_db_prefix(b, "meas", db) || hb_buf_append(b, m, mlen))
+        return HB_ENOMEM;
+    return HB_OK;
+}
+
+static int key_tagval(hb_buf *b, const char *db, hb_slice m, hb_slice k, hb_slice v)
+{
+    if (key_db_prefix(b, "tag_val", db) || put_esc(b, m.p, m.n) || hb_buf_putc(b, ':') || put_esc(b, k.p, k.n) ||
+        hb_buf_putc(b, ':') || hb_buf_append(b, v.p, v.n))
+        return HB_ENOMEM;
+    return HB_OK;
+}
+
+static int key_series(hb_buf *b, const char *db, hb_slice m, hb_slice key)
+{
+    if (key_db_prefix(b, "series", db) || put_esc(b, m.p, m.n) || hb_buf_putc(b, ':') ||
+        hb_buf_append(b, key.p, key.n))
+        return HB_ENOMEM;
+    return HB_OK;
+}
+
+/* Valid UTF-8 without NUL bytes: can be a plain JSON string. */
+static int plain_name(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        size_t len;
+        unsigned cp;
+        if (c == 0)
+            return 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (i + len > n)
+            return 0;
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+static json_t *hex_string(const char *s, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *h = malloc(2 * n + 1);
+    if (!h)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        h[2 * i] = digits[(unsigned char)s[i] >> 4];
+        h[2 * i + 1] = digits[(unsigned char)s[i] & 15];
+    }
+    h[2 * n] = '\0';
+    json_t *j = json_string(h);
+    free(h);
+    return j;
+}
+
+static int unhex(const char *h, hb_buf *out)
+{
+    hb_buf_reset(out);
+    size_t n = strlen(h);
+    if (n % 2)
+        return -1;
+    for (size_t i = 0; i < n; i += 2) {
+        int v = 0;
+        for (int k = 0; k < 2; k++) {
+            char ch = h[i + k];
+            int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+            if (d < 0)
+                return -1;
+            v = v * 16 + d;
+        }
+        if (hb_buf_putc(out, (char)v))
+            return -1;
+    }
+    hb_buf_cstr(out);
+    return 0;
+}
+
+/* obj[key] = name, or obj[key_hex] = hex(name) when it cannot be a JSON string. */
+static int json_set_name(json_t *obj, const char *key, const char *s, size_t n)
+{
+    json_t *v;
+    char hk[64];
+    if (plain_name(s, n)) {
+        v = json_stringn(s, n);
+        return v ? json_object_set_new(obj, key, v) : -1;
+    }
+    snprintf(hk, sizeof hk, "%s_hex", key);
+    v = hex_string(s, n);
+    return v ? json_object_set_new(obj, hk, v) : -1;
+}
+
+/* Reads obj[key] or obj[key_hex] into out (NUL-terminated). -1 if neither. */
+static int json_get_name(json_t *obj, const char *key, hb_buf *out)
+{
+    char hk[64];
+    json_t *v = json_object_get(obj, key);
+    if (json_is_string(v)) {
+        hb_buf_reset(out);
+        if (hb_buf_append(out, json_string_value(v), json_string_length(v)))
+            return -1;
+        hb_buf_cstr(out);
+        return 0;
+    }
+    snprintf(hk, sizeof hk, "%s_hex", key);
+    v = json_object_get(obj, hk);
+    if (json_is_string(v))
+        return unhex(json_string_value(v), out);
+    return -1;
+}
+
+/* Owned by the caller (json_decref). */
+static json_t *db_json(const cat_db *d, const cat_rpset *rs)
+{
+    json_t *o = json_object(), *arr = json_array();
+    if (!o || !arr)
+        goto fail;
+    if (json_set_name(o, "name", d->name, strlen(d->name)) ||
+        json_object_set_new(o, "created_seq", json_integer((json_int_t)d->seq)) ||
+        json_set_name(o, "default_retention_policy", rs->def ? rs->def : "", rs->def ? strlen(rs->def) : 0))
+        goto fail;
+    for (size_t i = 0; i < rs->n; i++) {
+        json_t *r = json_object();
+        if (!r || json_array_append_new(arr, r))
+            goto fail;
+        if (json_set_name(r, "name", rs->v[i].name, strlen(rs->v[i].name)) ||
+            json_object_set_new(r, "duration_ns", json_integer(rs->v[i].duration)) ||
+            json_object_set_new(r, "shard_group_duration_ns", json_integer(rs->v[i].sgd)) ||
+            json_object_set_new(r, "replication", json_integer(rs->v[i].repl)) ||
+            json_object_set_new(r, "wal_floor", json_integer((json_int_t)rs->v[i].wal_floor)))
+            goto fail;
+    }
+    if (json_object_set_new(o, "retention_policies", arr)) {
+        arr = NULL;
+        goto fail;
+    }
+    return o;
+fail:
+    json_decref(arr);
+    json_decref(o);
+    return NULL;
+}
+
+static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int cmp_slot(const void *a, const void *b)
+{
+    const hb_strmap_slot *x = *(const hb_strmap_slot *const *)a, *y = *(const hb_strmap_slot *const *)b;
+    size_t n = x->klen < y->klen ? x->klen : y->klen;
+    int c = n ? memcmp(x->key, y->key, n) : 0;
+    return c ? c : x->klen < y->klen ? -1 : x->klen > y->klen;
+}
+
+/* Owned by the caller (json_decref). */
+static json_t *meas_json(const cat_meas *m)
+{
+    json_t *o = json_object(), *ft = json_object(), *fth = json_object(), *tk = json_array(), *tkh = json_array();
+    const hb_strmap_slot **keys = NULL;
+    size_t nk = 0;
+    if (!o || !ft || !fth || !tk || !tkh)
+        goto fail;
+    if (json_set_name(o, "name", m->name, m->nlen))
+        goto fail;
+    for (size_t i = 0; i < m->fields.cap; i++) {
+        const hb_strmap_slot *s = &m->fields.slots[i];
+        if (!hb_strmap_live(s))
+            continue;
+        json_t *t = json_integer(val_ftype(s->val));
+        if (plain_name(s->key, s->klen)) {
+            if (json_object_setn_new(ft, s->key, s->klen, t))
+                goto fail;
+        } else {
+            json_t *h = hex_string(s->key, s->klen);
+            int bad = !h || json_object_set_new(fth, json_string_value(h), t);
+            json_decref(h);
+            if (bad)
+                goto fail;
+        }
+    }
+    keys = malloc((m->tagkeys.count + 1) * sizeof *keys);
+    if (!keys)
+        goto fail;
+    for (size_t i = 0; i < m->tagkeys.cap; i++)
+        if (hb_strmap_live(&m->tagkeys.slots[i]))
+            keys[nk++] = &m->tagkeys.slots[i];
+    qsort(keys, nk, sizeof *keys, cmp_slot);
+    for (size_t i = 0; i < nk; i++) {
+        int plain = plain_name(keys[i]->key, keys[i]->klen);
+        json_t *v = plain ? json_stringn(keys[i]->key, keys[i]->klen) : hex_string(keys[i]->key, keys[i]->klen);
+        if (!v || json_array_append_new(plain ? tk : tkh, v))
+            goto fail;
+    }
+    free(keys);
+    keys = NULL;
+    if (json_object_set_new(o, "field_types", ft)) {
+        ft = NULL;
+        goto fail;
+    }
+    ft = NULL;
+    if (json_object_set_new(o, "tag_keys", tk)) {
+        tk = NULL;
+        goto fail;
+    }
+    tk = NULL;
+    if (json_object_size(fth)) {
+        if (json_object_set_new(o, "field_types_hex", fth)) {
+            fth = NULL;
+            goto fail;
+        }
+    } else {
+        json_decref(fth);
+    }
+    fth = NULL;
+    if (json_array_size(tkh)) {
+        if (json_object_set_new(o, "tag_keys_hex", tkh)) {
+            tkh = NULL;
+            goto fail;
+        }
+    } else {
+        json_decref(tkh);
+    }
+    return o;
+fail:
+    free(keys);
+    json_decref(ft);
+    json_decref(fth);
+    json_decref(tk);
+    json_decref(tkh);
+    json_decref(o);
+    return NULL;
+}
+
+/* Serialize j (consumed) and add it as key's value to batch b. */
+static int batch_put_json(hb_meta_port *kv, hb_meta_batch *b, const hb_buf *key, json_t *j, size_t flags)
+{
+    if (!j)
+        return HB_ENOMEM;
+    char *txt = json_dumps(j, JSON_COMPACT | flags);
+    json_decref(j);
+    if (!txt)
+        return HB_ENOMEM;
+    int rc = kv->batch_put(b, key->data, key->len, txt, strlen(txt));
+    free(txt);
+    return rc;
+}
+
+/* Write the database with policies rs in one synced batch. */
+static int persist_db(hb_catalog *c, const cat_db *d, const cat_rpset *rs, hb_err *err)
+{
+    hb_buf key;
+    hb_buf_init(&key, 0);
+    int rc = HB_OK;
+    hb_meta_batch *b = c->kv->batch_new(c->kv->self);
+    if (!b || key_db(&key, d->name) || batch_put_json(c->kv, b, &key, db_json(d, rs), 0)) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory writing database %s", d->name);
+        goto out;
+    }
+    rc = c->kv->batch_commit(c->kv->self, b, 1, err);
+    b = NULL;
+out:
+    if (b)
+        c->kv->batch_free(b);
+    hb_buf_free(&key);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* retention policy rules (InfluxDB meta service)                       */
+
+/* Default shard group duration for a policy duration. */
+static int64_t shard_group_duration(int64_t d)
+{
+    if (d == 0 || d >= 180 * 24 * HOUR_NS)
+        return 7 * 24 * HOUR_NS;
+    if (d >= 2 * 24 * HOUR_NS)
+        return 24 * HOUR_NS;
+    return HOUR_NS;
+}
+
+static int64_t normalised_sgd(int64_t sgd, int64_t d)
+{
+    if (sgd == 0)
+        return shard_group_duration(d);
+    if (sgd < RP_MIN_DURATION_NS)
+        return shard_group_duration(RP_MIN_DURATION_NS);
+    return sgd;
+}
+
+/* The policy a spec describes; name is borrowed from spec (or "autogen"). */
+static cat_rp spec_rp(const hb_rp_spec *s)
+{
+    cat_rp r;
+    r.name = (char *)(s->name && *s->name ? s->name : DEFAULT_RP_NAME);
+    r.duration = s->has_duration ? s->duration_ns : 0;
+    r.repl = s->has_replication ? s->replication : 1;
+    r.sgd = normalised_sgd(s->has_shard_duration ? s->shard_duration_ns : 0, r.duration);
+    return r;
+}
+
+static int spec_matches(const hb_rp_spec *s, const cat_rp *rp)
+{
+    if (!rp)
+        return 0;
+    if (s->name && *s->name && strcmp(s->name, rp->name) != 0)
+        return 0;
+    if (s->has_duration && s->duration_ns != rp->duration)
+        return 0;
+    if (s->has_replication && s->replication != rp->repl)
+        return 0;
+    return normalised_sgd(s->has_shard_duration ? s->shard_duration_ns : 0, rp->duration) == rp->sgd;
+}
+
+static int duration_too_low(const hb_rp_spec *s)
+{
+    return s->has_duration && s->duration_ns < RP_MIN_DURATION_NS && s->duration_ns != 0;
+}
+
+/* Checks InfluxDB makes before creating a policy. */
+static int check_new_rp(const cat_rp *r, hb_err *err)
+{
+    if (!r->name[0])
+        return hb_err_set(err, HB_EINVAL, "retention policy name required");
+    if (strlen(r->name) > MAX_NAME_LEN)
+        return hb_err_set(err, HB_EINVAL, ERR_NAME_TOO_LONG);
+    if (r->repl < 1)
+        return hb_err_set(err, HB_EINVAL, ERR_REPLICATION);
+    if (r->duration > 0 && r->duration < r->sgd)
+        return hb_err_set(err, HB_EINVAL, ERR_INCOMPATIBLE);
+    return HB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* databases and retention policies                                     */
+
+int hb_catalog_create_database(hb_catalog *c, const char *name, const hb_rp_spec *spec, hb_err *err)
+{
+    int rc = HB_OK;
+    cat_db *nd = NULL;
+    cat_rpset ns = { 0 };
+    pthread_rwlock_wrlock(&c->lock);
+
+    if (spec && duration_too_low(spec)) {
+        rc = hb_err_set(err, HB_EINVAL, ERR_DURATION_TOO_LOW);
+        goto out;
+    }
+    cat_db *d = find_db(c, name);
+    if (!d) {
+        if (!name[0]) {
+            rc = hb_err_set(err, HB_EINVAL, "database name required");
+            goto out;
+        }
+        if (strlen(name) > MAX_NAME_LEN) {
+            rc = hb_err_set(err, HB_EINVAL, ERR_NAME_TOO_LONG);
+            goto out;
+        }
+        cat_rp r = { DEFAULT_RP_NAME, 0, 7 * 24 * HOUR_NS, 1, 0 };
+        if (spec)
+            r = spec_rp(spec);
+        r.wal_floor = wal_floor_now(c);
+        if (spec) {
+            if ((rc = check_new_rp(&r, err)))
+                goto out;
+        }
+        nd = db_new(name, c->next_db_seq);
+        if (!nd || rpset_clone(&nd->rs, &ns) || rpset_append(&ns, &r) || rpset_set_default(&ns, r.name)) {
+            rc = hb_err_set(err, HB_ENOMEM, "out of memory creating database %s", name);
+            goto out;
+        }
+        if ((rc = persist_db(c, nd, &ns, err)))
+            goto out;
+        nd->rs = ns;
+        memset(&ns, 0, sizeof ns);
+        if (add_db(c, nd)) {
+            rc = hb_err_set(err, HB_ENOMEM, "out of memory creating database %s", name);
+            goto out;
+        }
+        nd = NULL;
+        c->next_db_seq++;
+        goto out;
+    }
+    if (!spec)
+        goto out;  /* exists: idempotent */
+    cat_rp r = spec_rp(spec);
+    r.wal_floor = wal_floor_now(c);
+    if (d->rs.n == 0) {
+        /* no policy left: the given one becomes the default */
+        if ((rc = check_new_rp(&r, err)))
+            goto out;
+        if (rpset_clone(&d->rs, &ns) || rpset_append(&ns, &r) || rpset_set_default(&ns, r.name)) {
+            rc = hb_err_set(err, HB_ENOMEM, "out of memory creating database %s", name);
+            goto out;
+        }
+        if ((rc = persist_db(c, d, &ns, err)))
+            goto out;
+        rpset_free(&d->rs);
+        d->rs = ns;
+        memset(&ns, 0, sizeof ns);
+    } else if (!spec_matches(spec, rpset_find(&d->rs, r.name))) {
+        rc = hb_err_set(err, HB_EEXISTS, ERR_RP_CONFLICT);
+        goto out;
+    }
+    /* CREATE DATABASE ... WITH only describes the default policy */
+    if (!d->rs.def || strcmp(d->rs.def, r.name) != 0)
+        rc = hb_err_set(err, HB_EEXISTS, ERR_RP_CONFLICT);
+out:
+    pthread_rwlock_unlock(&c->lock);
+    rpset_free(&ns);
+    db_free(nd);
+    return rc;
+}
+
+int hb_catalog_drop_database(hb_catalog *c, const char *name, hb_err *err)
+{
+    static const char *const kinds[] = { "meas", "tag_val", "series" };
+    int rc = HB_OK;
+    hb_buf key;
+    hb_buf_init(&key, 0);
+    hb_meta_batch *b = NULL;
+    pthread_rwlock_wrlock(&c->lock);
+    cat_db *d = find_db(c, name);
+    if (!d)
+        goto out;
+    b = c->kv->batch_new(c->kv->self);
+    if (!b || key_db(&key, name) || c->kv->batch_del(b, key.data, key.len))
+        goto nomem;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (key_db_prefix(&key, kinds[i], name) || c->kv->batch_del_prefix(b, key.data, key.len))
+            goto nomem;
+    rc = c->kv->batch_commit(c->kv->self, b, 1, err);
+    b = NULL;
+    if (rc)
+        goto out;
+    remove_db(c, d);
+    db_free(d);
+    goto out;
+nomem:
+    rc = hb_err_set(err, HB_ENOMEM, "out of memory dropping database %s", name);
+out:
+    pthread_rwlock_unlock(&c->lock);
+    if (b)
+        c->kv->batch_free(b);
+    hb_buf_free(&key);
+    return rc;
+}
+
+int hb_catalog_has_database(hb_catalog *c, const char *name)
+{
+    pthread_rwlock_rdlock(&c->lock);
+    int r = find_db(c, name) != NULL;
+    pthread_rwlock_unlock(&c->lock);
+    return r;
+}
+
+void hb_strv_free(char **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int hb_catalog_list_databases(hb_catalog *c, char ***names, size_t *n, hb_err *err)
+{
+    int rc = HB_OK;
+    *names = NULL;
+    *n = 0;
+    pthread_rwlock_rdlock(&c->lock);
+    char **v = calloc(c->ndb + 1, sizeof *v);
+    if (!v)
+        goto nomem;
+    for (size_t i = 0; i < c->ndb; i++)
+        if (!(v[i] = strdup(c->order[i]->name))) {
+            hb_strv_free(v, i);
+            goto nomem;
+        }
+    *names = v;
+    *n = c->ndb;
+    goto out;
+nomem:
+    rc = hb_err_set(err, HB_ENOMEM, "out of memory listing databases");
+out:
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}
+
+int hb_catalog_create_rp(hb_catalog *c, const char *db, const hb_rp_spec *spec, hb_err *err)
+{
+    int rc = HB_OK;
+    cat_rpset ns = { 0 };
+    pthread_rwlock_wrlock(&c->lock);
+    if (duration_too_low(spec)) {
+        rc = hb_err_set(err, HB_EINVAL, ERR_DURATION_TOO_LOW);
+        goto out;
+    }
+    if (!spec->name || !*spec->name) {
+        rc = hb_err_set(err, HB_EINVAL, "retention policy name required");
+        goto out;
+    }
+    cat_rp r = spec_rp(spec);
+    r.wal_floor = wal_floor_now(c);
+    if ((rc = check_new_rp(&r, err)))
+        goto out;
+    cat_db *d = find_db(c, db);
+    if (!d) {
+        rc = hb_err_set(err, HB_ENOTFOUND, "database not found: %s", db);
+        goto out;
+    }
+    cat_rp *old = rpset_find(&d->rs, r.name);
+    if (old) {
+        if (old->repl != r.repl || old->duration != r.duration || old->sgd != r.sgd)
+            rc = hb_err_set(err, HB_EEXISTS, ERR_RP_EXISTS);
+        else if (spec->make_default && (!d->rs.def || strcmp(d->rs.def, r.name) != 0))
+            rc = hb_err_set(err, HB_EEXISTS, ERR_RP_CONFLICT);
+        goto out;
+    }
+    if (rpset_clone(&d->rs, &ns) || rpset_append(&ns, &r) || (spec->make_default && rpset_set_default(&ns, r.name))) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory creating retention policy %s", r.name);
+        goto out;
+    }
+    if ((rc = persist_db(c, d, &ns, err)))
+        goto out;
+    rpset_free(&d->rs);
+    d->rs = ns;
+    memset(&ns, 0, sizeof ns);
+out:
+    pthread_rwlock_unlock(&c->lock);
+    rpset_free(&ns);
+    return rc;
+}
+
+int hb_catalog_alter_rp(hb_catalog *c, const char *db, const hb_rp_spec *spec, hb_err *err)
+{
+    int rc = HB_OK;
+    cat_rpset ns = { 0 };
+    const char *name = spec->name ? spec->name : "";
+    pthread_rwlock_wrlock(&c->lock);
+    cat_db *d = find_db(c, db);
+    if (!d) {
+        rc = hb_err_set(err, HB_ENOTFOUND, "database not found: %s", db);
+        goto out;
+    }
+    cat_rp *cur = rpset_find(&d->rs, name);
+    if (!cur) {
+        rc = hb_err_set(err, HB_ENOTFOUND, "retention policy not found: %s", name);
+        goto out;
+    }
+    if (duration_too_low(spec)) {
+        rc = hb_err_set(err, HB_EINVAL, ERR_DURATION_TOO_LOW);
+        goto out;
+    }
+    /* InfluxDB compares the raw (not yet normalised) shard duration here */
+    if ((spec->has_duration && spec->duration_ns > 0 &&
+         ((spec->has_shard_duration && spec->duration_ns < spec->shard_duration_ns) ||
+          (!spec->has_shard_duration && spec->duration_ns < cur->sgd))) ||
+        (!spec->has_duration && cur->duration > 0 && spec->has_shard_duration &&
+         cur->duration < spec->shard_duration_ns)) {
+        rc = hb_err_set(err, HB_EINVAL, ERR_INCOMPATIBLE);
+        goto out;
+    }
+    if (spec->has_replication && spec->replication < 1) {
+        rc = hb_err_set(err, HB_EINVAL, ERR_REPLICATION);
+        goto out;
+    }
+    if (rpset_clone(&d->rs, &ns) || (spec->make_default && rpset_set_default(&ns, name))) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory altering retention policy %s", name);
+        goto out;
+    }
+    cat_rp *r = rpset_find(&ns, name);
+    if (spec->has_duration)
+        r->duration = spec->duration_ns;
+    if (spec->has_replication)
+        r->repl = spec->replication;
+    if (spec->has_shard_duration)
+        r->sgd = normalised_sgd(spec->shard_duration_ns, r->duration);
+    if ((rc = persist_db(c, d, &ns, err)))
+        goto out;
+    rpset_free(&d->rs);
+    d->rs = ns;
+    memset(&ns, 0, sizeof ns);
+out:
+    pthread_rwlock_unlock(&c->lock);
+    rpset_free(&ns);
+    return rc;
+}
+
+int hb_catalog_drop_rp(hb_catalog *c, const char *db, const char *rp, hb_err *err)
+{
+    int rc = HB_OK;
+    cat_rpset ns = { 0 };
+    pthread_rwlock_wrlock(&c->lock);
+    /* InfluxDB 1.6 answers success for a missing database or policy */
+    cat_db *d = find_db(c, db);
+    if (!d || !rpset_find(&d->rs, rp))
+        goto out;
+    if (rpset_clone(&d->rs, &ns)) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory dropping retention policy %s", rp);
+        goto out;
+    }
+    cat_rp *r = rpset_find(&ns, rp);
+    size_t i = (size_t)(r - ns.v);
+    free(r->name);
+    memmove(&ns.v[i], &ns.v[i + 1], (ns.n - i - 1) * sizeof *ns.v);
+    ns.n--;
+    /* the default keeps naming the dropped policy, as in InfluxDB */
+    if ((rc = persist_db(c, d, &ns, err)))
+        goto out;
+    rpset_free(&d->rs);
+    d->rs = ns;
+    memset(&ns, 0, sizeof ns);
+out:
+    pthread_rwlock_unlock(&c->lock);
+    rpset_free(&ns);
+    return rc;
+}
+
+void hb_rp_info_free(hb_rp_info *v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i].name);
+    free(v);
+}
+
+int hb_catalog_list_rps(hb_catalog *c, const char *db, hb_rp_info **out, size_t *n, hb_err *err)
+{
+    int rc = HB_OK;
+    *out = NULL;
+    *n = 0;
+    pthread_rwlock_rdlock(&c->lock);
+    cat_db *d = find_db(c, db);
+    if (!d) {
+        rc = hb_err_set(err, HB_ENOTFOUND, "database not found: %s", db);
+        goto out;
+    }
+    hb_rp_info *v = calloc(d->rs.n + 1, sizeof *v);
+    if (!v) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory listing retention policies");
+        goto out;
+    }
+    for (size_t i = 0; i < d->rs.n; i++) {
+        const cat_rp *r = &d->rs.v[i];
+        if (!(v[i].name = strdup(r->name))) {
+            hb_rp_info_free(v, i);
+            rc = hb_err_set(err, HB_ENOMEM, "out of memory listing retention policies");
+            goto out;
+        }
+        v[i].duration_ns = r->duration;
+        v[i].shard_duration_ns = r->sgd;
+        v[i].replication = r->repl;
+        v[i].wal_floor = r->wal_floor;
+        v[i].is_default = d->rs.def && strcmp(d->rs.def, r->name) == 0;
+    }
+    *out = v;
+    *n = d->rs.n;
+out:
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}
+
+int hb_catalog_resolve_rp(hb_catalog *c, const char *db, const char *rp, char *out, size_t outcap, hb_err *err)
+{
+    int rc = HB_OK;
+    pthread_rwlock_rdlock(&c->lock);
+    cat_db *d = find_db(c, db);
+    if (!d) {
+        rc = hb_err_set(err, HB_ENOTFOUND, "database not found: %s", db);
+        goto out;
+    }
+    const char *name = rp && *rp ? rp : d->rs.def ? d->rs.def : "";
+    if (!rpset_find(&d->rs, name)) {
+        rc = hb_err_set(err, HB_ENOTFOUND, "retention policy not found: %s", name);
+        goto out;
+    }
+    size_t len = strlen(name);
+    if (len >= outcap) {
+        rc = hb_err_set(err, HB_ELIMIT, "retention policy name too long for the buffer: %s", name);
+        goto out;
+    }
+    memcpy(out, name, len + 1);
+out:
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* write admission                                                      */
+
+static void note_conflict(hb_admit_result *res, const hb_point *p, const hb_field *f, hb_ftype have)
+{
+    if (res->reason[0])
+        return;
+    snprintf(res->reason, sizeof res->reason,
+             "field type conflict: input field \"%.*s\" on measurement \"%.*s\" is type %s, already exists as type %s",
+             (int)f->key.n, f->key.p, (int)p->measurement.n, p->measurement.p, hb_ftype_name(f->type),
+             hb_ftype_name(have));
+}
+
+/* The first conflicting field of p against m, or NULL. Sets *unknown when a
+ * field before it (or any, without conflict) is not registered yet. */
+static const hb_field *first_conflict(const cat_meas *m, const hb_point *p, int *unknown, hb_ftype *have)
+{
+    for (uint32_t k = 0; k < p->nfields; k++) {
+        const hb_field *f = &p->fields[k];
+        void *v = hb_strmap_get(&m->fields, f->key.p, f->key.n);
+        if (!v) {
+            *unknown = 1;
+            continue;
+        }
+        if (val_ftype(v) != f->type) {
+            *have = val_ftype(v);
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* Read-locked pass: returns 1 when every measurement, field and series was
+ * known (pts got their series ids, 0 for dropped points), 0 when something
+ * must be registered. Allocates nothing. */
+static int same_fields(const hb_point *a, const hb_point *b)
+{
+    if (a->nfields != b->nfields)
+        return 0;
+    for (uint32_t k = 0; k < a->nfields; k++) {
+        const hb_field *x = &a->fields[k], *y = &b->fields[k];
+        if (x->type != y->type || !hb_slice_eq(x->key, y->key))
+            return 0;
+    }
+    return 1;
+}
+
+static int admit_known(cat_db *d, hb_point *pts, size_t n, hb_admit_result *res)
+{
+    cat_meas *m = NULL;
+    const hb_point *ok = NULL;  /* last point of m found all known, without conflict */
+    for (size_t i = 0; i < n; i++) {
+        hb_point *p = &pts[i];
+        if (!m || !hb_slice_eq((hb_slice){ m->name, m->nlen }, p->measurement)) {
+            m = hb_strmap_get(&d->meas, p->measurement.p, p->measurement.n);
+            if (!m)
+                return 0;
+            ok = NULL;
+        }
+        const hb_field *bad = NULL;
+        hb_ftype have = HB_FT_FLOAT;
+        if (!ok || !same_fields(ok, p)) {
+            /* same keys and types as a checked point need no lookups */
+            int unknown = 0;
+            bad = first_conflict(m, p, &unknown, &have);
+            if (unknown)
+                return 0;
+            if (!bad)
+                ok = p;
+        }
+        cat_series *se = hb_strmap_get(&d->series, p->series_key.p, p->series_key.n);
+        if (!se)
+            return 0;
+        if (bad) {
+            note_conflict(res, p, bad, have);
+            res->dropped++;
+            p->series_id = 0;
+        } else {
+            p->series_id = se->id;
+        }
+    }
+    return 1;
+}
+
+enum { UNDO_MEAS, UNDO_FIELD, UNDO_TAGKEY, UNDO_TAGVAL, UNDO_SERIES };
+
+typedef struct undo_ent {
+    int kind;
+    hb_strmap *map;
+    const char *key;  /* points into the request's points */
+    size_t klen;
+    void *obj;
+} undo_ent;
+
+typedef struct admit_ctx {
+    hb_catalog *c;
+    cat_db *d;
+    undo_ent *undo;
+    size_t nundo, capundo;
+    cat_meas **dirty;
+    size_t ndirty, capdirty;
+    hb_meta_batch *b;
+    hb_buf key;
+    uint64_t saved_next_id;
+} admit_ctx;
+
+static int undo_push(admit_ctx *a, int kind, hb_strmap *map, hb_slice key, void *obj)
+{
+    if (a->nundo == a->capundo) {
+        size_t ncap = a->capundo ? a->capundo * 2 : 64;
+        undo_ent *nu = realloc(a->undo, ncap * sizeof *nu);
+        if (!nu)
+            return HB_ENOMEM;
+        a->undo = nu;
+        a->capundo = ncap;
+    }
+    a->undo[a->nundo++] = (undo_ent){ kind, map, key.p, key.n, obj };
+    return HB_OK;
+}
+
+/* Insert (key -> val) into map and remember how to take it back. On failure
+ * nothing is inserted and obj is not freed. */
+static int reg(admit_ctx *a, int kind, hb_strmap *map, hb_slice key, void *val)
+{
+    if (undo_push(a, kind, map, key, val))
+        return HB_ENOMEM;
+    if (hb_strmap_put(map, key.p, key.n, val)) {
+        a->nundo--;
+        return HB_ENOMEM;
+    }
+    return HB_OK;
+}
+
+static int mark_dirty(admit_ctx *a, cat_meas *m)
+{
+    if (m->dirty)
+        return HB_OK;
+    if (a->ndirty == a->capdirty) {
+        size_t ncap = a->capdirty ? a->capdirty * 2 : 8;
+        cat_meas **nd = realloc(a->dirty, ncap * sizeof *nd);
+        if (!nd)
+            return HB_ENOMEM;
+        a->dirty = nd;
+        a->capdirty = ncap;
+    }
+    a->dirty[a->ndirty++] = m;
+    m->dirty = 1;
+    return HB_OK;
+}
+
+static void undo_all(admit_ctx *a)
+{
+    while (a->nundo > 0) {
+        undo_ent *u = &a->undo[--a->nundo];
+        hb_strmap_del(u->map, u->key, u->klen);
+        switch (u->kind) {
+        case UNDO_MEAS: meas_free(u->obj); break;
+        case UNDO_TAGKEY: tagkey_free(u->obj); break;
+        case UNDO_SERIES: free(u->obj); break;
+        default: break;
+        }
+    }
+    a->c->next_series_id = a->saved_next_id;
+}
+
+/* Register p's series (with its tag keys and values) if new. */
+static int reg_series(admit_ctx *a, cat_meas *m, const hb_point *p, cat_series **out)
+{
+    cat_db *d = a->d;
+    cat_series *se = hb_strmap_get(&d->series, p->series_key.p, p->series_key.n);
+    if (se) {
+        *out = se;
+        return HB_OK;
+    }
+    se = malloc(sizeof *se);
+    if (!se)
+        return HB_ENOMEM;
+    se->id = a->c->next_series_id;
+    se->m = m;
+    if (reg(a, UNDO_SERIES, &d->series, p->series_key, se)) {
+        free(se);
+        return HB_ENOMEM;
+    }
+    a->c->next_series_id++;
+    char idtxt[32];
+    int il = snprintf(idtxt, sizeof idtxt, "%llu", (unsigned long long)se->id);
+    if (key_series(&a->key, d->name, p->measurement, p->series_key) ||
+        a->c->kv->batch_put(a->b, a->key.data, a->key.len, idtxt, (size_t)il))
+        return HB_ENOMEM;
+    for (uint32_t t = 0; t < p->ntags; t++) {
+        const hb_tag *tg = &p->tags[t];
+        cat_tagkey *tk = hb_strmap_get(&m->tagkeys, tg->key.p, tg->key.n);
+        if (!tk) {
+            tk = calloc(1, sizeof *tk);
+            if (!tk)
+                return HB_ENOMEM;
+            hb_strmap_init(&tk->values);
+            if (reg(a, UNDO_TAGKEY, &m->tagkeys, tg->key, tk)) {
+                free(tk);
+                return HB_ENOMEM;
+            }
+            if (mark_dirty(a, m))
+                return HB_ENOMEM;
+        }
+        if (!hb_strmap_get(&tk->values, tg->val.p, tg->val.n)) {
+            if (reg(a, UNDO_TAGVAL, &tk->values, tg->val, (void *)1))
+                return HB_ENOMEM;
+            if (key_tagval(&a->key, d->name, p->measurement, tg->key, tg->val) ||
+                a->c->kv->batch_put(a->b, a->key.data, a->key.len, "", 0))
+                return HB_ENOMEM;
+        }
+    }
+    *out = se;
+    return HB_OK;
+}
+
+/* Write-locked pass: registers what is new, then commits it. */
+static int admit_register(admit_ctx *a, hb_point *pts, size_t n, hb_admit_result *res, hb_err *err)
+{
+    cat_db *d = a->d;
+    hb_catalog *c = a->c;
+    for (size_t i = 0; i < n; i++) {
+        hb_point *p = &pts[i];
+        cat_meas *m = hb_strmap_get(&d->meas, p->measurement.p, p->measurement.n);
+        if (!m) {
+            m = meas_new(p->measurement.p, p->measurement.n);
+            if (!m)
+                goto nomem;
+            if (reg(a, UNDO_MEAS, &d->meas, p->measurement, m)) {
+                meas_free(m);
+                goto nomem;
+            }
+            if (mark_dirty(a, m))
+                goto nomem;
+        }
+        int unknown = 0;
+        hb_ftype have = HB_FT_FLOAT;
+        const hb_field *bad = first_conflict(m, p, &unknown, &have);
+        cat_series *se;
+        if (reg_series(a, m, p, &se))
+            goto nomem;
+        if (bad) {
+            note_conflict(res, p, bad, have);
+            res->dropped++;
+            p->series_id = 0;
+            continue;
+        }
+        for (uint32_t k = 0; unknown && k < p->nfields; k++) {
+            const hb_field *f = &p->fields[k];
+            if (hb_strmap_get(&m->fields, f->key.p, f->key.n))
+                continue;
+            if (reg(a, UNDO_FIELD, &m->fields, f->key, ftype_val(f->type)) || mark_dirty(a, m))
+                goto nomem;
+        }
+        p->series_id = se->id;
+    }
+    for (size_t i = 0; i < a->ndirty; i++) {
+        cat_meas *m = a->dirty[i];
+        if (key_meas(&a->key, d->name, m->name, m->nlen) || batch_put_json(c->kv, a->b, &a->key, meas_json(m), JSON_SORT_KEYS))
+            goto nomem;
+    }
+    if (c->next_series_id != a->saved_next_id) {
+        char idtxt[32];
+        int il = snprintf(idtxt, sizeof idtxt, "%llu", (unsigned long long)c->next_series_id);
+        if (c->kv->batch_put(a->b, SERIES_COUNTER_KEY, strlen(SERIES_COUNTER_KEY), idtxt, (size_t)il))
+            goto nomem;
+    }
+    if (a->nundo == 0)
+        return HB_OK;  /* raced: another writer registered everything */
+    int rc = c->kv->batch_commit(c->kv->self, a->b, 1, err);
+    a->b = NULL;
+    return rc;
+nomem:
+    return hb_err_set(err, HB_ENOMEM, "out of memory registering the schema of database %s", d->name);
+}
+
+int hb_catalog_admit(hb_catalog *c, const char *db, hb_point *pts, size_t n, hb_admit_result *res, hb_err *err)
+{
+    int rc = HB_OK;
+    res->accepted = 0;
+    res->dropped = 0;
+    res->reason[0] = '\0';
+
+    pthread_rwlock_rdlock(&c->lock);
+    cat_db *d = find_db(c, db);
+    if (!d) {
+        pthread_rwlock_unlock(&c->lock);
+        return hb_err_set(err, HB_ENOTFOUND, "database not found: %s", db);
+    }
+    int done = admit_known(d, pts, n, res);
+    pthread_rwlock_unlock(&c->lock);
+
+    if (!done) {
+        res->dropped = 0;
+        res->reason[0] = '\0';
+        admit_ctx a;
+        memset(&a, 0, sizeof a);
+        hb_buf_init(&a.key, 0);
+        pthread_rwlock_wrlock(&c->lock);
+        a.c = c;
+        a.d = d = find_db(c, db);
+        a.saved_next_id = c->next_series_id;
+        if (!d) {
+            rc = hb_err_set(err, HB_ENOTFOUND, "database not found: %s", db);
+        } else if (!(a.b = c->kv->batch_new(c->kv->self))) {
+            rc = hb_err_set(err, HB_ENOMEM, "out of memory registering the schema of database %s", db);
+        } else {
+            rc = admit_register(&a, pts, n, res, err);
+        }
+        for (size_t i = 0; i < a.ndirty; i++)
+            a.dirty[i]->dirty = 0;
+        if (rc) {
+            undo_all(&a);
+            res->dropped = 0;
+            res->reason[0] = '\0';
+        }
+        pthread_rwlock_unlock(&c->lock);
+        if (a.b)
+            c->kv->batch_free(a.b);
+        free(a.undo);
+        free(a.dirty);
+        hb_buf_free(&a.key);
+        if (rc)
+            return rc;
+    }
+
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!pts[i].series_id)
+            continue;
+        if (j != i)
+            pts[j] = pts[i];
+        j++;
+    }
+    res->accepted = j;
+    return HB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* schema reads                                                         */
+
+/* Looks db (and meas, when wanted) up; HB_ENOTFOUND for a missing database. */
+static int lookup(hb_catalog *c, const char *db, const char *meas, cat_db **d, cat_meas **m, hb_err *err)
+{
+    *d = find_db(c, db);
+    if (!*d)
+        return hb_err_set(err, HB_ENOTFOUND, "database not found: %s", db);
+    if (m)
+        *m = meas ? hb_strmap_get(&(*d)->meas, meas, strlen(meas)) : NULL;
+    return HB_OK;
+}
+
+/* Sorted copies of the live keys of map (with an optional filter). */
+static int map_keys_sorted(const hb_strmap *map, int (*keep)(const hb_strmap_slot *, const void *), const void *arg,
+                           char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    char **v = calloc(map->count + 1, sizeof *v);
+    size_t k = 0;
+    if (!v)
+        return HB_ENOMEM;
+    for (size_t i = 0; i < map->cap; i++) {
+        const hb_strmap_slot *s = &map->slots[i];
+        if (!hb_strmap_live(s) || (keep && !keep(s, arg)))
+            continue;
+        if (!(v[k] = strdup(s->key))) {
+            hb_strv_free(v, k);
+            return HB_ENOMEM;
+        }
+        k++;
+    }
+    qsort(v, k, sizeof *v, cmp_cstr);
+    *out = v;
+    *n = k;
+    return HB_OK;
+}
+
+int hb_catalog_list_measurements(hb_catalog *c, const char *db, char ***names, size_t *n, hb_err *err)
+{
+    cat_db *d;
+    *names = NULL;
+    *n = 0;
+    pthread_rwlock_rdlock(&c->lock);
+    int rc = lookup(c, db, NULL, &d, NULL, err);
+    if (!rc && map_keys_sorted(&d->meas, NULL, NULL, names, n))
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory listing measurements");
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}
+
+void hb_field_info_free(hb_field_info *v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i].name);
+    free(v);
+}
+
+static int cmp_field(const void *a, const void *b)
+{
+    return strcmp(((const hb_field_info *)a)->name, ((const hb_field_info *)b)->name);
+}
+
+int hb_catalog_list_fields(hb_catalog *c, const char *db, const char *meas, hb_field_info **out, size_t *n,
+                           hb_err *err)
+{
+    cat_db *d;
+    cat_meas *m;
+    *out = NULL;
+    *n = 0;
+    pthread_rwlock_rdlock(&c->lock);
+    int rc = lookup(c, db, meas, &d, &m, err);
+    if (rc || !m)
+        goto out;
+    hb_field_info *v = calloc(m->fields.count + 1, sizeof *v);
+    size_t k = 0;
+    if (!v)
+        goto nomem;
+    for (size_t i = 0; i < m->fields.cap; i++) {
+        const hb_strmap_slot *s = &m->fields.slots[i];
+        if (!hb_strmap_live(s))
+            continue;
+        if (!(v[k].name = strdup(s->key))) {
+            hb_field_info_free(v, k);
+            goto nomem;
+        }
+        v[k++].type = val_ftype(s->val);
+    }
+    qsort(v, k, sizeof *v, cmp_field);
+    *out = v;
+    *n = k;
+    goto out;
+nomem:
+    rc = hb_err_set(err, HB_ENOMEM, "out of memory listing fields");
+out:
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}
+
+int hb_catalog_list_tag_keys(hb_catalog *c, const char *db, const char *meas, char ***keys, size_t *n, hb_err *err)
+{
+    cat_db *d;
+    cat_meas *m;
+    *keys = NULL;
+    *n = 0;
+    pthread_rwlock_rdlock(&c->lock);
+    int rc = lookup(c, db, meas, &d, &m, err);
+    if (!rc && m && map_keys_sorted(&m->tagkeys, NULL, NULL, keys, n))
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory listing tag keys");
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}
+
+int hb_catalog_list_tag_values(hb_catalog *c, const char *db, const char *meas, const char *key, char ***vals,
+                               size_t *n, hb_err *err)
+{
+    cat_db *d;
+    cat_meas *m;
+    *vals = NULL;
+    *n = 0;
+    pthread_rwlock_rdlock(&c->lock);
+    int rc = lookup(c, db, meas, &d, &m, err);
+    cat_tagkey *tk = !rc && m ? hb_strmap_get(&m->tagkeys, key, strlen(key)) : NULL;
+    if (tk && map_keys_sorted(&tk->values, NULL, NULL, vals, n))
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory listing tag values");
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}
+
+static int series_of(const hb_strmap_slot *s, const void *m) { return ((const cat_series *)s->val)->m == m; }
+
+int hb_catalog_list_series(hb_catalog *c, const char *db, const char *meas, char ***keys, size_t *n, hb_err *err)
+{
+    cat_db *d;
+    cat_meas *m;
+    *keys = NULL;
+    *n = 0;
+    pthread_rwlock_rdlock(&c->lock);
+    int rc = lookup(c, db, meas, &d, &m, err);
+    if (!rc && m && map_keys_sorted(&d->series, series_of, m, keys, n))
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory listing series");
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}
+
+int hb_catalog_series_id(hb_catalog *c, const char *db, const char *series_key, size_t len, uint64_t *id)
+{
+    int rc = HB_ENOTFOUND;
+    pthread_rwlock_rdlock(&c->lock);
+    cat_db *d = find_db(c, db);
+    cat_series *se = d ? hb_strmap_get(&d->series, series_key, len) : NULL;
+    if (se) {
+        *id = se->id;
+        rc = HB_OK;
+    }
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* open / close                                                         */
+
+typedef struct load_ctx {
+    hb_catalog *c;
+    hb_err *err;
+    hb_buf a, b, k;   /* scratch */
+    uint64_t max_series_id;
+} load_ctx;
+
+static int corrupt(load_ctx *l, const char *key, size_t klen, const char *what)
+{
+    return hb_err_set(l->err, HB_ECORRUPT, "metadata key '%.*s': %s", (int)klen, key, what);
+}
+
+static json_t *parse_json(load_ctx *l, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    json_error_t je;
+    json_t *j = json_loadb(val, vlen, 0, &je);
+    if (!j) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "invalid JSON: %s", je.text);
+        corrupt(l, key, klen, msg);
+    }
+    return j;
+}
+
+static int load_db(void *ctx, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    load_ctx *l = ctx;
+    int rc = HB_OK;
+    cat_db *d = NULL;
+    json_t *j = parse_json(l, key, klen, val, vlen);
+    if (!j)
+        return HB_ECORRUPT;
+    hb_buf_reset(&l->a);
+    if (hb_buf_append(&l->a, key + 3, klen - 3) || !(d = db_new(hb_buf_cstr(&l->a), 0)))
+        goto nomem;
+    json_t *seq = json_object_get(j, "created_seq"), *rps = json_object_get(j, "retention_policies");
+    if (!json_is_integer(seq) || !json_is_array(rps)) {
+        rc = corrupt(l, key, klen, "missing created_seq or retention_policies");
+        goto out;
+    }
+    d->seq = (uint64_t)json_integer_value(seq);
+    if (json_get_name(j, "default_retention_policy", &l->b) == 0 && !(d->rs.def = strdup(hb_buf_cstr(&l->b))))
+        goto nomem;
+    d->rs.v = calloc(json_array_size(rps) + 1, sizeof *d->rs.v);
+    if (!d->rs.v)
+        goto nomem;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rps, i, r) {
+        json_t *du = json_object_get(r, "duration_ns"), *sg = json_object_get(r, "shard_group_duration_ns"),
+               *re = json_object_get(r, "replication");
+        if (json_get_name(r, "name", &l->b) || !json_is_integer(du) || !json_is_integer(sg) || !json_is_integer(re)) {
+            rc = corrupt(l, key, klen, "malformed retention policy");
+            goto out;
+        }
+        cat_rp *p = &d->rs.v[d->rs.n];
+        if (!(p->name = strdup(hb_buf_cstr(&l->b))))
+            goto nomem;
+        p->duration = json_integer_value(du);
+        p->sgd = json_integer_value(sg);
+        p->repl = (int)json_integer_value(re);
+        json_t *wf = json_object_get(r, "wal_floor");
+        p->wal_floor = json_is_integer(wf) ? (uint64_t)json_integer_value(wf) : 0;
+        d->rs.n++;
+    }
+    if (add_db(l->c, d))
+        goto nomem;
+    d = NULL;
+    goto out;
+nomem:
+    rc = hb_err_set(l->err, HB_ENOMEM, "out of memory loading metadata key '%.*s'", (int)klen, key);
+out:
+    db_free(d);
+    json_decref(j);
+    return rc;
+}
+
+/* The database named by the first escaped component after the "kind:" prefix. */
+static cat_db *key_database(load_ctx *l, const char **p, const char *end)
+{
+    if (take_component(p, end, &l->a))
+        return NULL;
+    return find_db(l->c, hb_buf_cstr(&l->a));
+}
+
+static cat_meas *get_meas(cat_db *d, const char *name, size_t n)
+{
+    cat_meas *m = hb_strmap_get(&d->meas, name, n);
+    if (m)
+        return m;
+    m = meas_new(name, n);
+    if (!m)
+        return NULL;
+    if (hb_strmap_put(&d->meas, name, n, m)) {
+        meas_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static cat_tagkey *get_tagkey(cat_meas *m, const char *key, size_t n)
+{
+    cat_tagkey *tk = hb_strmap_get(&m->tagkeys, key, n);
+    if (tk)
+        return tk;
+    tk = calloc(1, sizeof *tk);
+    if (!tk)
+        return NULL;
+    hb_strmap_init(&tk->values);
+    if (hb_strmap_put(&m->tagkeys, key, n, tk)) {
+        free(tk);
+        return NULL;
+    }
+    return tk;
+}
+
+static int load_field(cat_meas *m, const char *name, size_t n, json_t *t)
+{
+    if (!json_is_integer(t) || json_integer_value(t) < 0 || json_integer_value(t) >= HB_FT_COUNT)
+        return HB_ECORRUPT;
+    return hb_strmap_put(&m->fields, name, n, ftype_val((hb_ftype)json_integer_value(t)));
+}
+
+static int load_meas(void *ctx, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    load_ctx *l = ctx;
+    const char *p = key + 5, *end = key + klen;
+    cat_db *d = key_database(l, &p, end);
+    if (!d)
+        return HB_OK;  /* not of a known database: ignored */
+    json_t *j = parse_json(l, key, klen, val, vlen);
+    if (!j)
+        return HB_ECORRUPT;
+    int rc = HB_OK;
+    cat_meas *m = get_meas(d, p, (size_t)(end - p));
+    if (!m)
+        goto nomem;
+    const char *fk;
+    json_t *fv;
+    json_object_foreach(json_object_get(j, "field_types"), fk, fv) {
+        if ((rc = load_field(m, fk, strlen(fk), fv)))
+            goto bad;
+    }
+    json_object_foreach(json_object_get(j, "field_types_hex"), fk, fv) {
+        if (unhex(fk, &l->b)) {
+            rc = HB_ECORRUPT;
+            goto bad;
+        }
+        if ((rc = load_field(m, hb_buf_cstr(&l->b), l->b.len, fv)))
+            goto bad;
+    }
+    size_t i;
+    json_t *tv;
+    json_array_foreach(json_object_get(j, "tag_keys"), i, tv) {
+        if (!json_is_string(tv)) {
+            rc = HB_ECORRUPT;
+            goto bad;
+        }
+        if (!get_tagkey(m, json_string_value(tv), json_string_length(tv)))
+            goto nomem;
+    }
+    json_array_foreach(json_object_get(j, "tag_keys_hex"), i, tv) {
+        if (!json_is_string(tv) || unhex(json_string_value(tv), &l->b)) {
+            rc = HB_ECORRUPT;
+            goto bad;
+        }
+        if (!get_tagkey(m, hb_buf_cstr(&l->b), l->b.len))
+            goto nomem;
+    }
+    goto out;
+bad:
+    if (rc == HB_ECORRUPT) {
+        corrupt(l, key, klen, "malformed field types or tag keys");
+        goto out;
+    }
+nomem:
+    rc = hb_err_set(l->err, HB_ENOMEM, "out of memory loading metadata key '%.*s'", (int)klen, key);
+out:
+    json_decref(j);
+    return rc;
+}
+
+static int load_tagval(void *ctx, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    load_ctx *l = ctx;
+    const char *p = key + 8, *end = key + klen;
+    cat_db *d = key_database(l, &p, end);
+    if (!d)
+        return HB_OK;
+    if (take_component(&p, end, &l->b) || take_component(&p, end, &l->k))
+        return corrupt(l, key, klen, "malformed tag value key");
+    cat_meas *m = get_meas(d, hb_buf_cstr(&l->b), l->b.len);
+    cat_tagkey *tk = m ? get_tagkey(m, hb_buf_cstr(&l->k), l->k.len) : NULL;
+    if (!tk || hb_strmap_put(&tk->values, p, (size_t)(end - p), (void *)1))
+        return hb_err_set(l->err, HB_ENOMEM, "out of memory loading metadata key '%.*s'", (int)klen, key);
+    return HB_OK;
+}
+
+static int parse_u64(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (n == 0 || n > 20)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        uint64_t nv = v * 10 + (uint64_t)(s[i] - '0');
+        if (nv / 10 != v)
+            return -1;
+        v = nv;
+    }
+    *out = v;
+    return 0;
+}
+
+static int load_series(void *ctx, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    load_ctx *l = ctx;
+    const char *p = key + 7, *end = key + klen;
+    cat_db *d = key_database(l, &p, end);
+    if (!d)
+        return HB_OK;
+    uint64_t id;
+    if (take_component(&p, end, &l->b) || parse_u64(val, vlen, &id) || id == 0)
+        return corrupt(l, key, klen, "malformed series entry");
+    cat_meas *m = get_meas(d, hb_buf_cstr(&l->b), l->b.len);
+    cat_series *se = m ? malloc(sizeof *se) : NULL;
+    if (!se || hb_strmap_put(&d->series, p, (size_t)(end - p), se)) {
+        free(se);
+        return hb_err_set(l->err, HB_ENOMEM, "out of memory loading metadata key '%.*s'", (int)klen, key);
+    }
+    se->id = id;
+    se->m = m;
+    if (id > l->max_series_id)
+        l->max_series_id = id;
+    return HB_OK;
+}
+
+static int cmp_db_seq(const void *a, const void *b)
+{
+    const cat_db *x = *(cat_db *const *)a, *y = *(cat_db *const *)b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int hb_catalog_open(hb_meta_port *kv, hb_catalog **out, hb_err *err)
+{
+    int rc = HB_OK;
+    load_ctx l;
+    memset(&l, 0, sizeof l);
+    hb_buf_init(&l.a, 0);
+    hb_buf_init(&l.b, 0);
+    hb_buf_init(&l.k, 0);
+    char *cnt = NULL;
+    size_t cntlen = 0;
+
+    *out = NULL;
+    hb_catalog *c = calloc(1, sizeof *c);
+    if (!c)
+        return hb_err_set(err, HB_ENOMEM, "out of memory opening the catalog");
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    int lr = pthread_rwlock_init(&c->lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    if (lr) {
+        free(c);
+        return hb_err_set(err, HB_ENOMEM, "cannot create the catalog lock");
+    }
+    c->kv = kv;
+    hb_strmap_init(&c->dbs);
+    c->next_db_seq = 1;
+    c->next_series_id = 1;
+    l.c = c;
+    l.err = err;
+
+    if ((rc = kv->scan(kv->self, "db:", 3, load_db, &l, err)) ||
+        (rc = kv->scan(kv->self, "meas:", 5, load_meas, &l, err)) ||
+        (rc = kv->scan(kv->self, "tag_val:", 8, load_tagval, &l, err)) ||
+        (rc = kv->scan(kv->self, "series:", 7, load_series, &l, err)))
+        goto out;
+    if (c->ndb > 1)
+        qsort(c->order, c->ndb, sizeof *c->order, cmp_db_seq);
+    for (size_t i = 0; i < c->ndb; i++)
+        if (c->order[i]->seq >= c->next_db_seq)
+            c->next_db_seq = c->order[i]->seq + 1;
+
+    rc = kv->get(kv->self, SERIES_COUNTER_KEY, strlen(SERIES_COUNTER_KEY), &cnt, &cntlen, err);
+    if (rc == HB_OK) {
+        uint64_t next;
+        if (parse_u64(cnt, cntlen, &next)) {
+            rc = hb_err_set(err, HB_ECORRUPT, "metadata key '%s': not a number", SERIES_COUNTER_KEY);
+            goto out;
+        }
+        if (next > c->next_series_id)
+            c->next_series_id = next;
+    } else if (rc != HB_ENOTFOUND) {
+        goto out;
+    }
+    rc = HB_OK;
+    hb_err_clear(err);
+    if (l.max_series_id >= c->next_series_id)
+        c->next_series_id = l.max_series_id + 1;
+    *out = c;
+    c = NULL;
+out:
+    free(cnt);
+    hb_buf_free(&l.a);
+    hb_buf_free(&l.b);
+    hb_buf_free(&l.k);
+    if (c)
+        hb_catalog_close(c);
+    return rc;
+}
+
+void hb_catalog_close(hb_catalog *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->ndb; i++)
+        db_free(c->order[i]);
+    free(c->order);
+    hb_strmap_free(&c->dbs);
+    pthread_rwlock_destroy(&c->lock);
+    free(c);
+}
+
+void hb_catalog_set_wal_seq_source(hb_catalog *c, uint64_t (*fn)(void *ctx), void *ctx)
+{
+    pthread_rwlock_wrlock(&c->lock);
+    c->wal_seq_fn = fn;
+    c->wal_seq_ctx = ctx;
+    pthread_rwlock_unlock(&c->lock);
+}
+
+int hb_catalog_rp_wal_floor(hb_catalog *c, const char *db, const char *rp, uint64_t *floor)
+{
+    int rc = HB_ENOTFOUND;
+    pthread_rwlock_rdlock(&c->lock);
+    cat_db *d = find_db(c, db);
+    const cat_rp *r = d ? rpset_find(&d->rs, rp) : NULL;
+    if (r) {
+        *floor = r->wal_floor;
+        rc = HB_OK;
+    }
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}

@@ -1,0 +1,63 @@
+/* The write path: line protocol body -> parse -> catalog admission -> WAL ->
+ * in-memory buffer, with InfluxDB 1.x's answers (status and error text).
+ *
+ * Ordering: the WAL append and the memtable insert happen under one mutex,
+ * so WAL order equals buffer order and a flush hand-off at sequence S covers
+ * exactly the records <= S. The fsync wait (group commit) happens outside
+ * that mutex, so concurrent writers share fsyncs. */
+#ifndef HB_APP_INGEST_H
+#define HB_APP_INGEST_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/catalog.h"
+#include "app/memtable.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "ports/clock_port.h"
+#include "ports/wal_port.h"
+
+typedef struct hb_ingest_limits {
+    size_t max_points_per_request;  /* 0 = unlimited */
+    size_t max_line_bytes;          /* 0 = unlimited */
+    size_t memtable_max_bytes;      /* 0 = unlimited: beyond it writes get 503 */
+} hb_ingest_limits;
+
+typedef struct hb_ingest {
+    hb_catalog *catalog;
+    hb_wal_port *wal;
+    hb_memtable *memtable;
+    hb_clock_port clock;
+    hb_ingest_limits limits;
+    pthread_mutex_t order_lock;     /* WAL append + memtable insert */
+} hb_ingest;
+
+typedef struct hb_write_req {
+    const char *db;          /* may be NULL or "" */
+    const char *rp;          /* may be NULL or "" (default policy) */
+    const char *precision;   /* may be NULL or "" (ns) */
+    const char *body;
+    size_t len;
+} hb_write_req;
+
+typedef struct hb_write_res {
+    int status;              /* 204, 400, 404, 413, 500, 503 */
+    hb_buf error;            /* the "error" text when status != 204 (caller frees) */
+    size_t points_written;
+    int retry_after_secs;    /* for 503 */
+} hb_write_res;
+
+int hb_ingest_init(hb_ingest *s, hb_catalog *cat, hb_wal_port *wal, hb_memtable *mt, hb_clock_port clock,
+                   const hb_ingest_limits *limits);
+void hb_ingest_destroy(hb_ingest *s);
+
+/* Handle one /write request. Always fills res (status + error text). */
+void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res);
+
+/* Replay the WAL into the memtable at start-up (re-admitting schemas).
+ * Returns the number of points replayed in *points. */
+int hb_ingest_replay(hb_ingest *s, uint64_t *records, uint64_t *points, hb_err *err);
+
+#endif

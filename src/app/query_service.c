@@ -1,0 +1,369 @@
+/* Statement dispatch for /query. SELECT and the other read statements are
+ * the query engine's (src/engine); this file runs the database and
+ * retention-policy statements against the catalog and answers the rest
+ * with a clear "not implemented yet" error. */
+#include "app/query_service.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/services.h"
+#include "base/log.h"
+#include "domain/influxql/ddl_string.h"
+#include "domain/influxql/duration.h"
+#include "domain/influxql/parser.h"
+
+struct hb_query_service {
+    hb_services *svc;
+};
+
+int hb_query_service_new(hb_services *svc, hb_query_service **out, hb_err *err)
+{
+    hb_query_service *qs = calloc(1, sizeof *qs);
+    if (!qs)
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    qs->svc = svc;
+    *out = qs;
+    return HB_OK;
+}
+
+void hb_query_service_free(hb_query_service *qs) { free(qs); }
+
+/* ---- bind parameters: the /query params JSON object -> typed tokens ---- */
+static int param_from_json(hb_arena *a, const char *name, json_t *v, hb_iql_param *p)
+{
+    memset(p, 0, sizeof *p);
+    p->name = name;
+    p->name_len = strlen(name);
+#define PERR(msg)                                                      \
+    do {                                                               \
+        p->type = HB_IQL_PARAM_ERROR;                                  \
+        p->s = hb_arena_strndup(a, msg, strlen(msg));                  \
+        p->s_len = strlen(msg);                                        \
+        return p->s ? HB_OK : HB_ENOMEM;                               \
+    } while (0)
+    if (json_is_string(v)) {
+        p->type = HB_IQL_PARAM_STRING;
+        p->s = json_string_value(v);
+        p->s_len = json_string_length(v);
+    } else if (json_is_integer(v)) {
+        p->type = HB_IQL_PARAM_INTEGER;
+        p->i = json_integer_value(v);
+    } else if (json_is_real(v)) {
+        p->type = HB_IQL_PARAM_FLOAT;
+        p->f = json_real_value(v);
+    } else if (json_is_boolean(v)) {
+        p->type = HB_IQL_PARAM_BOOLEAN;
+        p->b = json_is_true(v);
+    } else if (json_is_null(v)) {
+        PERR("unable to bind parameter with type <nil>");
+    } else if (json_is_array(v)) {
+        PERR("unable to bind parameter with type []interface {}");
+    } else if (json_is_object(v)) {
+        if (json_object_size(v) != 1)
+            PERR("bound object parameter value must have exactly one entry");
+        const char *k = json_object_iter_key(json_object_iter(v));
+        json_t *x = json_object_iter_value(json_object_iter(v));
+        if (!strcmp(k, "identifier") || !strcmp(k, "ident")) {
+            if (!json_is_string(x))
+                PERR("identifier must be a string value");
+            p->type = HB_IQL_PARAM_IDENT;
+        } else if (!strcmp(k, "regex")) {
+            if (!json_is_string(x))
+                PERR("regex literal must be a string value");
+            p->type = HB_IQL_PARAM_REGEX;
+        } else if (!strcmp(k, "string")) {
+            if (!json_is_string(x))
+                PERR("string literal must be a string value");
+            p->type = HB_IQL_PARAM_STRING;
+        } else if (!strcmp(k, "integer") || !strcmp(k, "int")) {
+            if (!json_is_integer(x))
+                PERR("integer literal must be an integer value");
+            p->type = HB_IQL_PARAM_INTEGER;
+            p->i = json_integer_value(x);
+            return HB_OK;
+        } else if (!strcmp(k, "float") || !strcmp(k, "number")) {
+            if (!json_is_number(x))
+                PERR("number literal must be a float value");
+            p->type = HB_IQL_PARAM_FLOAT;
+            p->f = json_number_value(x);
+            return HB_OK;
+        } else if (!strcmp(k, "duration")) {
+            p->type = HB_IQL_PARAM_DURATION;
+            if (json_is_integer(x)) {
+                char t[HB_IQL_DURATION_BUFSZ];
+                size_t n = hb_iql_duration_format(json_integer_value(x), t);
+                p->s = hb_arena_strndup(a, t, n);
+                p->s_len = n;
+                return p->s ? HB_OK : HB_ENOMEM;
+            }
+            if (!json_is_string(x))
+                PERR("duration literal must be a string or integer value");
+        } else {
+            char msg[300];
+            snprintf(msg, sizeof msg, "unknown bind object type: %s", k);
+            PERR(msg);
+        }
+        p->s = json_string_value(x);
+        p->s_len = json_string_length(x);
+    }
+#undef PERR
+    return HB_OK;
+}
+
+/* Parses params_json into *out (arena-owned). On a JSON syntax error
+ * returns HB_EPARSE with the message. The json_t is kept alive in *root. */
+static int parse_params(const char *text, hb_arena *a, json_t **root, hb_iql_params *out, hb_err *err)
+{
+    json_error_t je;
+    *root = json_loads(text, JSON_DECODE_ANY, &je);
+    if (!*root)
+        return hb_err_set(err, HB_EPARSE, "error parsing query parameters: %s", je.text);
+    if (!json_is_object(*root))
+        return hb_err_set(err, HB_EPARSE, "error parsing query parameters: json: cannot unmarshal into a map");
+    size_t n = json_object_size(*root), i = 0;
+    hb_iql_param *items = hb_arena_alloc(a, (n ? n : 1) * sizeof *items);
+    if (!items)
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    const char *k;
+    json_t *v;
+    json_object_foreach(*root, k, v)
+    {
+        if (param_from_json(a, k, v, &items[i++]))
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+    }
+    out->items = items;
+    out->count = n;
+    return HB_OK;
+}
+
+/* ---- statements ---- */
+typedef struct exec_ctx {
+    hb_query_service *qs;
+    const hb_query_req *req;
+    hb_query_result *res;
+    hb_stmt_result *sr;
+    hb_err err;
+} exec_ctx;
+
+static char *dupstr(hb_query_result *r, hb_iql_str s) { return hb_arena_strndup(&r->arena, s.p, s.n); }
+
+/* The database a statement names, or the request's db parameter. */
+static const char *target_db(exec_ctx *x, hb_iql_str name)
+{
+    if (name.n)
+        return dupstr(x->res, name);
+    return x->req->db && *x->req->db ? x->req->db : NULL;
+}
+
+static int exec_create_database(exec_ctx *x, const hb_iql_stmt *st)
+{
+    const hb_iql_create_database *c = &st->u.create_db;
+    const char *name = dupstr(x->res, c->name);
+    const char *rpname = c->rp_name.n ? dupstr(x->res, c->rp_name) : NULL;
+    hb_rp_spec spec = {
+        .name = rpname,
+        .has_duration = c->has_duration,
+        .duration_ns = c->duration,
+        .has_replication = c->has_replication,
+        .replication = c->replication,
+        .has_shard_duration = c->shard_duration > 0,
+        .shard_duration_ns = c->shard_duration,
+        .make_default = 1,
+    };
+    return hb_catalog_create_database(x->qs->svc->catalog, name, c->rp_create ? &spec : NULL, &x->err);
+}
+
+static int exec_drop_database(exec_ctx *x, const hb_iql_stmt *st)
+{
+    const char *name = dupstr(x->res, st->u.name);
+    hb_services *svc = x->qs->svc;
+    int rc = hb_catalog_drop_database(svc->catalog, name, &x->err);
+    if (!rc)
+        hb_memtable_drop(svc->memtable, name, NULL);
+    return rc;
+}
+
+static int exec_show_databases(exec_ctx *x)
+{
+    char **names = NULL;
+    size_t n = 0;
+    int rc = hb_catalog_list_databases(x->qs->svc->catalog, &names, &n, &x->err);
+    if (rc)
+        return rc;
+    static const char *const cols[] = { "name" };
+    hb_series_out *s = hb_result_add_series(x->res, x->sr, "databases", cols, 1);
+    for (size_t i = 0; s && i < n; i++) {
+        hb_value *row = hb_result_add_row(x->res, s);
+        if (!row)
+            break;
+        row[0] = hb_value_str(x->res, names[i]);
+    }
+    hb_strv_free(names, n);
+    return s ? HB_OK : hb_err_set(&x->err, HB_ENOMEM, "out of memory");
+}
+
+static int exec_create_rp(exec_ctx *x, const hb_iql_stmt *st)
+{
+    const hb_iql_create_rp *c = &st->u.create_rp;
+    hb_rp_spec spec = {
+        .name = dupstr(x->res, c->name),
+        .has_duration = 1,
+        .duration_ns = c->duration,
+        .has_replication = 1,
+        .replication = c->replication,
+        .has_shard_duration = c->shard_duration > 0,
+        .shard_duration_ns = c->shard_duration,
+        .make_default = c->is_default,
+    };
+    return hb_catalog_create_rp(x->qs->svc->catalog, dupstr(x->res, c->database), &spec, &x->err);
+}
+
+static int exec_alter_rp(exec_ctx *x, const hb_iql_stmt *st)
+{
+    const hb_iql_alter_rp *a = &st->u.alter_rp;
+    hb_rp_spec spec = {
+        .name = dupstr(x->res, a->name),
+        .has_duration = a->has_duration,
+        .duration_ns = a->duration,
+        .has_replication = a->has_replication,
+        .replication = a->replication,
+        .has_shard_duration = a->has_shard_duration,
+        .shard_duration_ns = a->shard_duration,
+        .make_default = a->is_default,
+    };
+    return hb_catalog_alter_rp(x->qs->svc->catalog, dupstr(x->res, a->database), &spec, &x->err);
+}
+
+static int exec_drop_rp(exec_ctx *x, const hb_iql_stmt *st)
+{
+    const char *db = dupstr(x->res, st->u.on.database);
+    const char *rp = dupstr(x->res, st->u.on.name);
+    hb_services *svc = x->qs->svc;
+    int rc = hb_catalog_drop_rp(svc->catalog, db, rp, &x->err);
+    if (!rc)
+        hb_memtable_drop(svc->memtable, db, rp);
+    return rc;
+}
+
+static int exec_show_rps(exec_ctx *x, const hb_iql_stmt *st)
+{
+    const char *db = target_db(x, st->u.database);
+    if (!db)
+        return hb_err_set(&x->err, HB_EINVAL, "database name required");
+    hb_rp_info *rps = NULL;
+    size_t n = 0;
+    int rc = hb_catalog_list_rps(x->qs->svc->catalog, db, &rps, &n, &x->err);
+    if (rc)
+        return rc;
+    static const char *const cols[] = { "name", "duration", "shardGroupDuration", "replicaN", "default" };
+    hb_series_out *s = hb_result_add_series(x->res, x->sr, NULL, cols, 5);
+    for (size_t i = 0; s && i < n; i++) {
+        hb_value *row = hb_result_add_row(x->res, s);
+        if (!row)
+            break;
+        char d[HB_IQL_DURATION_BUFSZ];
+        row[0] = hb_value_str(x->res, rps[i].name);
+        hb_iql_duration_string(rps[i].duration_ns, d);
+        row[1] = hb_value_str(x->res, d);
+        hb_iql_duration_string(rps[i].shard_duration_ns, d);
+        row[2] = hb_value_str(x->res, d);
+        row[3] = (hb_value){ .kind = HB_V_INT, .v.i = rps[i].replication };
+        row[4] = (hb_value){ .kind = HB_V_BOOL, .v.b = rps[i].is_default };
+    }
+    hb_rp_info_free(rps, n);
+    return s ? HB_OK : hb_err_set(&x->err, HB_ENOMEM, "out of memory");
+}
+
+/* Statements that change state: on GET InfluxDB runs them but warns. */
+static int is_write_statement(hb_iql_stmt_kind k)
+{
+    switch (k) {
+    case HB_IQL_STMT_CREATE_DATABASE:
+    case HB_IQL_STMT_DROP_DATABASE:
+    case HB_IQL_STMT_CREATE_RETENTION_POLICY:
+    case HB_IQL_STMT_ALTER_RETENTION_POLICY:
+    case HB_IQL_STMT_DROP_RETENTION_POLICY:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
+{
+    switch (st->kind) {
+    case HB_IQL_STMT_CREATE_DATABASE: return exec_create_database(x, st);
+    case HB_IQL_STMT_DROP_DATABASE: return exec_drop_database(x, st);
+    case HB_IQL_STMT_SHOW_DATABASES: return exec_show_databases(x);
+    case HB_IQL_STMT_CREATE_RETENTION_POLICY: return exec_create_rp(x, st);
+    case HB_IQL_STMT_ALTER_RETENTION_POLICY: return exec_alter_rp(x, st);
+    case HB_IQL_STMT_DROP_RETENTION_POLICY: return exec_drop_rp(x, st);
+    case HB_IQL_STMT_SHOW_RETENTION_POLICIES: return exec_show_rps(x, st);
+    default:
+        return hb_err_set(&x->err, HB_EUNSUPP, "%s is not implemented yet", hb_iql_stmt_kind_name(st->kind));
+    }
+}
+
+void hb_query_execute(hb_query_service *qs, const hb_query_req *req, hb_query_result *res)
+{
+    hb_err err;
+    json_t *params_root = NULL;
+    hb_iql_params params = { NULL, 0 };
+    hb_iql_query *query = NULL;
+
+    if (req->params_json && *req->params_json &&
+        parse_params(req->params_json, &res->arena, &params_root, &params, &err)) {
+        res->status = err.code == HB_ENOMEM ? 500 : 400;
+        res->error = hb_result_strdup(res, err.msg);
+        goto out;
+    }
+    int rc = hb_influxql_parse(req->q, req->q_len, &params, &res->arena, &query, &err);
+    if (rc) {
+        char msg[sizeof err.msg + 32];
+        snprintf(msg, sizeof msg, "error parsing query: %s", err.msg);
+        res->status = rc == HB_ENOMEM ? 500 : rc == HB_ELIMIT ? 413 : 400;
+        res->error = hb_result_strdup(res, rc == HB_EPARSE ? msg : err.msg);
+        goto out;
+    }
+    if (query->nstmts == 0) {
+        res->empty = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < query->nstmts; i++) {
+        const hb_iql_stmt *st = query->stmts[i];
+        hb_stmt_result *sr = hb_result_add_stmt(res, (int)i);
+        if (!sr) {
+            res->status = 500;
+            res->error = "out of memory";
+            goto out;
+        }
+        exec_ctx x = { .qs = qs, .req = req, .res = res, .sr = sr };
+        hb_err_clear(&x.err);
+        if (req->read_only && is_write_statement(st->kind)) {
+            hb_buf text;
+            hb_buf_init(&text, 0);
+            hb_buf_puts(&text, "deprecated use of '");
+            hb_iql_ddl_string(st, &text);
+            hb_buf_puts(&text, "' in a read only context, please use a POST request instead");
+            hb_result_add_message(res, sr, "warning", hb_buf_cstr(&text));
+            hb_buf_free(&text);
+        }
+        if (exec_statement(&x, st)) {
+            /* InfluxDB stops at the first failing statement. When statements
+             * follow, its answer for this statement id is "not executed" (a
+             * quirk of how it merges results), and the real error is lost. */
+            for (size_t k = 0; k < sr->nseries; k++)
+                free(sr->series[k].values);
+            sr->nseries = 0;
+            sr->nmessages = 0;
+            hb_result_stmt_error(res, sr, i + 1 < query->nstmts ? "not executed" : x.err.msg);
+            break;
+        }
+    }
+out:
+    if (params_root)
+        json_decref(params_root);
+}

@@ -1,0 +1,179 @@
+#include "main/bootstrap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "adapters/meta_rocksdb.h"
+#include "adapters/wal_file.h"
+#include "app/query_service.h"
+#include "base/log.h"
+
+/* mkdir -p */
+static int make_dirs(const char *path, hb_err *err)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) && errno != EEXIST)
+            return hb_err_set(err, HB_EIO, "cannot create directory %s: %s", tmp, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) && errno != EEXIST)
+        return hb_err_set(err, HB_EIO, "cannot create directory %s: %s", tmp, strerror(errno));
+    return HB_OK;
+}
+
+static int lock_dir(hb_server *s, hb_err *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/LOCK", s->config.storage.dir);
+    s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s->lock_fd < 0)
+        return hb_err_set(err, HB_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB)) {
+        close(s->lock_fd);
+        s->lock_fd = -1;
+        return hb_err_set(err, HB_EBUSY, "%s is in use by another hyperbytedb process", s->config.storage.dir);
+    }
+    return HB_OK;
+}
+
+static uint64_t wal_last_seq(void *ctx)
+{
+    hb_wal_port *w = ctx;
+    return w->last_seq(w->self);
+}
+
+static unsigned http_threads(const hb_config *c)
+{
+    if (c->server.http_threads > 0)
+        return (unsigned)c->server.http_threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    n = n > 0 ? 2 * n : 4;
+    return (unsigned)(n < 4 ? 4 : n);
+}
+
+int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
+{
+    int rc;
+    memset(s, 0, sizeof *s);
+    s->lock_fd = -1;
+    s->config = *cfg;
+    const hb_config *c = &s->config;
+    hb_services *svc = &s->svc;
+    svc->config = c;
+    svc->clock = hb_clock_system();
+
+    if ((rc = make_dirs(c->storage.dir, err)) || (rc = make_dirs(c->storage.wal_dir, err)) ||
+        (rc = make_dirs(c->storage.meta_dir, err)) || (rc = make_dirs(c->storage.data_dir, err)))
+        goto fail;
+    if ((rc = lock_dir(s, err)))
+        goto fail;
+
+    if ((rc = hb_meta_rocksdb_open(c->storage.meta_dir, &svc->meta, err)))
+        goto fail;
+    s->meta_open = 1;
+    if ((rc = hb_catalog_open(&svc->meta, &svc->catalog, err)))
+        goto fail;
+
+    hb_wal_file_opts wo = {
+        .dir = c->storage.wal_dir,
+        .fsync = c->storage.wal_fsync,
+        .fsync_interval_ms = c->storage.wal_fsync_interval_ms,
+        .segment_bytes = c->storage.wal_segment_bytes,
+        .max_record_bytes = 0,
+    };
+    if ((rc = hb_wal_file_open(&wo, &svc->wal, err)))
+        goto fail;
+    s->wal_open = 1;
+    hb_catalog_set_wal_seq_source(svc->catalog, wal_last_seq, &svc->wal);
+
+    svc->memtable = hb_memtable_new();
+    if (!svc->memtable) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+        goto fail;
+    }
+    hb_ingest_limits lim = {
+        .max_points_per_request = c->server.max_points_per_request,
+        .max_line_bytes = c->server.max_line_bytes,
+        .memtable_max_bytes = c->flush.memtable_max_bytes,
+    };
+    hb_ingest_init(&svc->ingest, svc->catalog, &svc->wal, svc->memtable, svc->clock, &lim);
+    s->ingest_open = 1;
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t records = 0, points = 0;
+    if ((rc = hb_ingest_replay(&svc->ingest, &records, &points, err)))
+        goto fail;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    hb_log_info("WAL replay: %llu records, %llu points in %.3f s", (unsigned long long)records,
+                (unsigned long long)points, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+
+    if ((rc = hb_query_service_new(svc, &svc->query, err)))
+        goto fail;
+
+    hb_http_opts ho = {
+        .bind_address = c->server.bind_address,
+        .port = c->server.port,
+        .max_body_bytes = c->server.max_body_size_bytes,
+        .threads = http_threads(c),
+        .max_connections = (unsigned)c->server.max_connections,
+    };
+    if ((rc = hb_http_start(&ho, svc, &s->http, err)))
+        goto fail;
+    hb_log_info("HyperbyteDB %s listening on %s:%d (data in %s)", HB_VERSION, c->server.bind_address,
+                c->server.port, c->storage.dir);
+    return HB_OK;
+fail:
+    hb_server_stop(s);
+    return rc;
+}
+
+void hb_server_stop(hb_server *s)
+{
+    hb_services *svc = &s->svc;
+    if (s->http) {
+        hb_http_stop(s->http, 10000);
+        s->http = NULL;
+    }
+    if (svc->query) {
+        hb_query_service_free(svc->query);
+        svc->query = NULL;
+    }
+    if (s->wal_open) {
+        hb_err err;
+        if (svc->wal.sync(svc->wal.self, &err))
+            hb_log_error("WAL sync at shutdown failed: %s", err.msg);
+        svc->wal.close(svc->wal.self);
+        s->wal_open = 0;
+    }
+    if (s->ingest_open) {
+        hb_ingest_destroy(&svc->ingest);
+        s->ingest_open = 0;
+    }
+    hb_memtable_free(svc->memtable);
+    svc->memtable = NULL;
+    if (svc->catalog) {
+        hb_catalog_close(svc->catalog);
+        svc->catalog = NULL;
+    }
+    if (s->meta_open) {
+        svc->meta.close(svc->meta.self);
+        s->meta_open = 0;
+    }
+    if (s->lock_fd >= 0) {
+        close(s->lock_fd);
+        s->lock_fd = -1;
+    }
+}

@@ -1,0 +1,71 @@
+"""Caps on network input: body size, gzip bombs, line length, points per request."""
+import gzip
+
+
+def create(ep, db):
+    assert ep.query("CREATE DATABASE %s" % db).status == 200
+
+
+def test_oversized_body_is_413(make_server):
+    s = make_server(env={"HYPERBYTEDB__SERVER__MAX_BODY_SIZE_BYTES": "1000"})
+    create(s, "lim")
+    r = s.write("lim", b"m v=1 1\n" * 200)
+    assert r.status == 413
+    assert r.json() == {"error": "http: request body too large"}
+    assert s.write("lim", b"m v=1 1\n").status == 204
+    assert s.get("/ping").status == 204
+
+
+def test_gzip_bomb_is_413(make_server):
+    s = make_server(env={"HYPERBYTEDB__SERVER__MAX_BODY_SIZE_BYTES": "1000000"})
+    create(s, "bomb")
+    bomb = gzip.compress(b"m v=1 1\n" * (20 * 1000 * 1000 // 8), 9)  # 20 MB inflated, ~20 KB sent
+    assert len(bomb) < 1000000
+    r = s.write("bomb", bomb, headers={"Content-Encoding": "gzip"})
+    assert r.status == 413
+    assert "too large" in r.json()["error"]
+    assert s.export("bomb") == []
+
+
+def test_corrupt_gzip_is_400(server):
+    create(server, "cg")
+    body = gzip.compress(b"m v=1 1\n" * 100)
+    bad = bytearray(body)
+    bad[len(bad) // 2] ^= 0xFF
+    r = server.write("cg", bytes(bad), headers={"Content-Encoding": "gzip"})
+    assert r.status == 400
+    assert "error" in r.json()
+
+
+def test_line_too_long_is_413(make_server):
+    s = make_server(env={"HYPERBYTEDB__SERVER__MAX_LINE_BYTES": "100"})
+    create(s, "ll")
+    r = s.write("ll", "m v=\"%s\" 1" % ("x" * 200))
+    assert r.status == 413
+    assert "line" in r.json()["error"]
+    assert s.export("ll") == []
+    assert s.write("ll", "m v=1 1").status == 204
+
+
+def test_too_many_points_is_413(make_server):
+    s = make_server(env={"HYPERBYTEDB__SERVER__MAX_POINTS_PER_REQUEST": "10"})
+    create(s, "tm")
+    r = s.write("tm", "".join("m v=%d %d\n" % (i, i) for i in range(11)))
+    assert r.status == 413
+    assert "points" in r.json()["error"]
+    assert s.export("tm") == []
+    assert s.write("tm", "".join("m v=%d %d\n" % (i, i) for i in range(10))).status == 204
+
+
+def test_full_write_buffer_is_503_with_retry_after(make_server):
+    s = make_server(env={"HYPERBYTEDB__FLUSH__MEMTABLE_MAX_BYTES": "200000"})
+    create(s, "full")
+    statuses = []
+    for k in range(50):
+        r = s.write("full", "".join("m,h=%d v=%d %d\n" % (i % 50, i, k * 10000 + i) for i in range(1000)))
+        statuses.append(r.status)
+        if r.status == 503:
+            assert r.headers["Retry-After"] == "1"
+            assert "error" in r.json()
+            break
+    assert statuses[-1] == 503 and all(st == 204 for st in statuses[:-1])
