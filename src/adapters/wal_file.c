@@ -56,6 +56,8 @@ typedef struct hb_wal_file {
     int interval_ms;
     uint64_t seg_limit;
     uint64_t max_rec;
+    int (*sync_fn)(void *ctx, int fd, int data_only);
+    void *sync_ctx;
 
     pthread_mutex_t mu;
     int fd;                 /* active segment, O_APPEND */
@@ -138,6 +140,8 @@ static int mkdir_p(const char *dir, hb_err *err)
 
 static int fsync_fd(hb_wal_file *w, int fd, int data_only)
 {
+    if (w->sync_fn)
+        return w->sync_fn(w->sync_ctx, fd, data_only);
     int r;
     do
         r = data_only ? fdatasync(fd) : fsync(fd);
@@ -994,6 +998,8 @@ int hb_wal_file_open(const hb_wal_file_opts *opts, hb_wal_port *out, hb_err *err
     w->interval_ms = opts->fsync_interval_ms ? opts->fsync_interval_ms : HB_WAL_FILE_DEFAULT_INTERVAL_MS;
     w->seg_limit = opts->segment_bytes ? opts->segment_bytes : HB_WAL_FILE_DEFAULT_SEGMENT_BYTES;
     w->max_rec = opts->max_record_bytes ? opts->max_record_bytes : HB_WAL_FILE_DEFAULT_MAX_RECORD;
+    w->sync_fn = opts->sync_fn;
+    w->sync_ctx = opts->sync_ctx;
     pthread_mutex_init(&w->mu, NULL);
     pthread_mutex_init(&w->io_mu, NULL);
     pthread_mutex_init(&w->sync_mu, NULL);

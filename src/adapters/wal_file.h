@@ -50,6 +50,11 @@ typedef struct hb_wal_file_opts {
                                    A record larger than this gets a segment of its own. */
     uint64_t max_record_bytes;  /* append of a longer record fails with HB_ELIMIT; 0 = 64 MiB;
                                    at most HB_WAL_REC_MAX_LEN (1 GiB) */
+    /* Tests only (leave NULL): called instead of fdatasync (data_only = 1)
+     * or fsync (0) on segment files and the directory; returns 0 or -1 with
+     * errno set. Lets tests slow syncs down or make them fail. */
+    int (*sync_fn)(void *ctx, int fd, int data_only);
+    void *sync_ctx;
 } hb_wal_file_opts;
 
 /* Open (or create) the WAL in opts->dir and fill *out. On success the

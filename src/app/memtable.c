@@ -125,7 +125,7 @@ out:
 }
 
 /* Position of field (name, type) in the table, adding it if new. -1 on OOM. */
-static long field_pos(hb_memtable *m, hb_mt_table *t, const hb_field *f)
+static long field_pos(hb_mt_table *t, const hb_field *f)
 {
     uintptr_t v = (uintptr_t)hb_strmap_get(&t->field_index, f->key.p, f->key.n);
     if (v)
@@ -153,7 +153,7 @@ static long field_pos(hb_memtable *m, hb_mt_table *t, const hb_field *f)
     return (long)t->nfields++;
 }
 
-static hb_mt_series *series_get(hb_memtable *m, hb_mt_table *t, const hb_point *p)
+static hb_mt_series *series_get(hb_mt_table *t, const hb_point *p)
 {
     hb_mt_series *s = hb_u64map_get(&t->index, p->series_id);
     if (s)
@@ -196,7 +196,7 @@ fail:
 }
 
 /* Make room for one more row in s, and for columns up to ncols. */
-static int series_reserve(hb_memtable *m, hb_mt_table *t, hb_mt_series *s)
+static int series_reserve(hb_mt_table *t, hb_mt_series *s)
 {
     if (s->ncols < t->nfields) {
         hb_mt_column *nc = realloc(s->cols, t->nfields * sizeof *nc);
@@ -234,7 +234,7 @@ static int series_reserve(hb_memtable *m, hb_mt_table *t, hb_mt_series *s)
     return HB_OK;
 }
 
-static int column_alloc(hb_memtable *m, hb_mt_table *t, hb_mt_series *s, uint32_t c)
+static int column_alloc(hb_mt_table *t, hb_mt_series *s, uint32_t c)
 {
     hb_mt_column *col = &s->cols[c];
     size_t vs = value_size(t->field_types[c]);
@@ -249,7 +249,7 @@ static int column_alloc(hb_memtable *m, hb_mt_table *t, hb_mt_series *s, uint32_
 static int insert_point(hb_memtable *m, hb_mt_table *t, const hb_point *p)
 {
     size_t bytes_before = t->bytes;
-    hb_mt_series *s = series_get(m, t, p);
+    hb_mt_series *s = series_get(t, p);
     if (!s)
         return HB_ENOMEM;
     /* register fields first so the series gets its columns */
@@ -259,11 +259,11 @@ static int insert_point(hb_memtable *m, hb_mt_table *t, const hb_point *p)
         return HB_ENOMEM;
     int rc = HB_OK;
     for (uint32_t f = 0; f < p->nfields; f++)
-        if ((fpos[f] = field_pos(m, t, &p->fields[f])) < 0) {
+        if ((fpos[f] = field_pos(t, &p->fields[f])) < 0) {
             rc = HB_ENOMEM;
             goto out;
         }
-    if ((rc = series_reserve(m, t, s)))
+    if ((rc = series_reserve(t, s)))
         goto out;
     size_t r = s->nrows;
     if (r > 0 && p->time < s->times[r - 1])
@@ -273,7 +273,7 @@ static int insert_point(hb_memtable *m, hb_mt_table *t, const hb_point *p)
         const hb_field *fl = &p->fields[f];
         uint32_t c = (uint32_t)fpos[f];
         hb_mt_column *col = &s->cols[c];
-        if (!col->vals && (rc = column_alloc(m, t, s, c)))
+        if (!col->vals && (rc = column_alloc(t, s, c)))
             goto out;
         /* the catalog guarantees fl->type == t->field_types[c] */
         switch (t->field_types[c]) {

@@ -463,7 +463,7 @@ static int build_key(lp_ctx *c, const char *b, size_t end, size_t mend, size_t n
     e->rawn = end;
     if (unescape(c, b, mend, U_NAME, &e->measurement))
         return R_FATAL;
-    int sorted = 1, dup = 0;
+    int sorted = 1, dup = 0, plain = 1;
     if (nt) {
         if (nt > UINT32_MAX / 2)
             return R_MAX_KEY; /* unreachable below the key cap; keeps ntags in range */
@@ -475,6 +475,7 @@ static int build_key(lp_ctx *c, const char *b, size_t end, size_t mend, size_t n
             if (unescape(c, b + t->ks, t->ke - t->ks, U_TAG, &e->tags[j].key) ||
                 unescape(c, b + t->vs, t->ve - t->vs, U_TAG, &e->tags[j].val))
                 return R_FATAL;
+            plain &= b[t->vs] != '='; /* InfluxDB accepts a bare '=' first */
             if (j) {
                 int r = slice_cmp(e->tags[j - 1].key, e->tags[j].key);
                 sorted &= r < 0;
@@ -506,8 +507,9 @@ static int build_key(lp_ctx *c, const char *b, size_t end, size_t mend, size_t n
     }
     /* Tags written sorted with a plain measurement are already canonical:
      * re-escaping an unescaped tag gives back its raw bytes (the scanner
-     * only accepts ',', ' ', '=' in tags with a backslash before them). */
-    if (sorted && e->measurement.p == b) {
+     * only accepts ',', ' ', '=' in tags with a backslash before them,
+     * except a '=' that starts a value: "t==x" is t = "=x", key t=\=x). */
+    if (sorted && plain && e->measurement.p == b) {
         e->series_key.p = b;
         e->series_key.n = end;
     } else {
@@ -585,6 +587,15 @@ static int parse_i64(const char *s, size_t n, int64_t *v)
     if (i == n)
         return 2;
     uint64_t m = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    if (n - i <= 18) { /* cannot overflow */
+        for (; i < n; i++) {
+            if (!is_digit(s[i]))
+                return 2;
+            m = m * 10 + (unsigned)(s[i] - '0');
+        }
+        *v = neg ? (int64_t)(0 - m) : (int64_t)m;
+        return 0;
+    }
     int over = 0;
     for (; i < n; i++) {
         if (!is_digit(s[i]))
@@ -693,6 +704,36 @@ static int scan_number(lp_ctx *c, const char *b, size_t len, size_t i, size_t *o
 {
     size_t start = i;
     int is_int = 0, is_uns = 0, decimal = 0, sci = 0;
+    {
+        /* Fast path for the common shapes, same result as the scanner
+         * below: [-]digits (float) and [-]digits'i' (integer) followed by
+         * ',' ' ' or the end, short enough not to overflow. */
+        size_t k = i + (b[i] == '-');
+        uint64_t m = 0;
+        size_t d0 = k;
+        while (k < len && is_digit(b[k]) && k - d0 < 18)
+            m = m * 10 + (unsigned)(b[k++] - '0');
+        size_t nd = k - d0;
+        if (nd && nd < 18) {
+            int neg = b[i] == '-';
+            if (k < len && b[k] == 'i' && (k + 1 == len || b[k + 1] == ',' || b[k + 1] == ' ')) {
+                *out = k + 1;
+                if (f) {
+                    f->type = HB_FT_INTEGER;
+                    f->v.i = neg ? -(int64_t)m : (int64_t)m;
+                }
+                return 0;
+            }
+            if (nd <= 15 && (k == len || b[k] == ',' || b[k] == ' ')) {
+                *out = k;
+                if (f) {
+                    f->type = HB_FT_FLOAT;
+                    f->v.f = neg ? -(double)m : (double)m;
+                }
+                return 0;
+            }
+        }
+    }
     if (b[i] == '-') {
         i++;
         if (i == len) {
@@ -815,14 +856,19 @@ static int scan_boolean(const char *b, size_t len, size_t i, size_t *out, hb_fie
 /* ------------------------------------------------------------------ */
 /* fields                                                              */
 
-static hb_field *push_field(lp_ctx *c, size_t *nf)
+static inline hb_field *push_field(lp_ctx *c, size_t *nf)
 {
-    if (grow(c, (void **)&c->fs, &c->fscap, *nf + 1, sizeof *c->fs))
+    if (*nf >= c->fscap && grow(c, (void **)&c->fs, &c->fscap, *nf + 1, sizeof *c->fs))
         return NULL;
     hb_field *f = &c->fs[(*nf)++];
     memset(f, 0, sizeof *f);
     return f;
 }
+
+/* The bytes InfluxDB's scanFields reacts to (constant). */
+static const unsigned char fld_special[256] = {
+    ['\\'] = 1, ['"'] = 1, ['='] = 1, [','] = 1, [' '] = 1,
+};
 
 /* InfluxDB's scanFields from b[i0]. Validates with its error texts. While
  * the section stays simple (no backslash, one '=' per comma-separated
@@ -837,6 +883,10 @@ static int scan_fields(lp_ctx *c, const char *b, size_t len, size_t i0, size_t *
     hb_field *str = NULL; /* string field whose value is still open */
     *fstart = i;
     while (i < len) {
+        /* every other byte is just skipped by InfluxDB's scanner */
+        while (!fld_special[(unsigned char)b[i]])
+            if (++i == len)
+                goto done;
         char ch = b[i];
         if (ch == '\\' && i + 1 < len) {
             simp = 0;
@@ -900,6 +950,7 @@ static int scan_fields(lp_ctx *c, const char *b, size_t len, size_t i0, size_t *
             break;
         i++;
     }
+done:
     if (quoted)
         return R_UNBALANCED_QUOTES;
     if (equals == 0 || commas != equals - 1)

@@ -114,6 +114,7 @@ def test_ddl_sequence_matches_influxd(server, influxd):
                                "CREATE RETENTION POLICY r ON ro2 DURATION 1h REPLICATION 1"])
 def test_get_warns_about_read_only_context(server, influxd, q):
     for ep in (server, influxd):
+        reset(ep)
         ep.query("CREATE DATABASE ro2")
     ref = influxd.query(q, method="GET")
     sut = server.query(q, method="GET")

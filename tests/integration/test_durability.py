@@ -73,17 +73,17 @@ def test_kill9_loses_no_acknowledged_write(make_server):
 def test_sigterm_is_graceful_and_restart_replays(make_server):
     s = make_server()
     assert s.query("CREATE DATABASE g").status == 200
-    assert s.write("g", "m,t=a v=1 1\nm,t=b v=2i 2\n").status == 204
+    assert s.write("g", "m,t=a v=1 1\nm,t=b v=2,w=2i 2\n").status == 204
     assert s.stop() == 0
     assert "shut down cleanly" in s.read_log()
     s.start()
-    assert s.export("g") == ["m,t=a v=1 1", "m,t=b v=2i 2"]
+    assert s.export("g") == ["m,t=a v=1 1", "m,t=b v=2,w=2i 2"]
     # field types survive the restart
     r = s.write("g", "m v=1i 3")
     assert r.status == 400 and "already exists as type float" in r.json()["error"]
     s.stop()
     s.start()
-    assert s.export("g") == ["m,t=a v=1 1", "m,t=b v=2i 2"]
+    assert s.export("g") == ["m,t=a v=1 1", "m,t=b v=2,w=2i 2"]
 
 
 def wal_files(s):

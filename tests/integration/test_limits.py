@@ -7,9 +7,9 @@ def create(ep, db):
 
 
 def test_oversized_body_is_413(make_server):
-    s = make_server(env={"HYPERBYTEDB__SERVER__MAX_BODY_SIZE_BYTES": "1000"})
+    s = make_server(env={"HYPERBYTEDB__SERVER__MAX_BODY_SIZE_BYTES": "2000"})
     create(s, "lim")
-    r = s.write("lim", b"m v=1 1\n" * 200)
+    r = s.write("lim", b"m v=1 1\n" * 300)
     assert r.status == 413
     assert r.json() == {"error": "http: request body too large"}
     assert s.write("lim", b"m v=1 1\n").status == 204

@@ -9,15 +9,11 @@ import pytest
 LINE_CASES = [
     ("m v=1", {}),
     ("m v=1i", {}),
-    ("m v=1u", {}),
     ("m v=-1i", {}),
     ("m v=9223372036854775807i", {}),
     ("m v=9223372036854775808i", {}),
     ("m v=-9223372036854775808i", {}),
     ("m v=-9223372036854775809i", {}),
-    ("m v=18446744073709551615u", {}),
-    ("m v=18446744073709551616u", {}),
-    ("m v=-1u", {}),
     ("m v=1.5e3,w=.5,x=1.,y=-1.5E-3", {}),
     ("m v=1e", {}),
     ("m v=1.2.3", {}),
@@ -91,10 +87,29 @@ def same(ref, sut, what):
         assert json.loads(sut.body) == json.loads(ref.body), "%s:\n sut=%r\n ref=%r" % (what, sut.body, ref.body)
 
 
+def seed_shards(ep, db, body, params):
+    """InfluxDB keeps field types per shard, and the first write into a new
+    shard answers an in-batch type conflict with a bare "field type
+    conflict" (nothing written). HyperbyteDB has one schema per database and
+    always drops just the conflicting points (docs/compatibility.md). So the
+    comparison first makes sure influxd's shards for these times exist."""
+    stamps = set()
+    for ln in body.replace("\r", "").split("\n"):
+        parts = ln.rsplit(" ", 1)
+        if len(parts) == 2 and parts[1].lstrip("-").isdigit():
+            stamps.add(parts[1])
+        elif ln.strip() and not ln.startswith("#"):
+            stamps.add("")
+    for ts in stamps:
+        ep.write(db, ("seed x=1 " + ts).strip(), **params)
+
+
 @pytest.mark.parametrize("body,params", LINE_CASES, ids=[repr(c[0])[:40] for c in LINE_CASES])
 def test_line_protocol_answers(server, influxd, body, params):
     fresh_db(server, "wc")
     fresh_db(influxd, "wc")
+    seed_shards(influxd, "wc", body, params)
+    seed_shards(server, "wc", body, params)
     ref = influxd.write("wc", body, **params)
     sut = server.write("wc", body, **params)
     same(ref, sut, repr(body))
@@ -104,9 +119,9 @@ def test_stored_values_match(server, influxd):
     """What was stored (escapes, types, duplicates) reads back as influxd stores it."""
     fresh_db(server, "sv")
     fresh_db(influxd, "sv")
-    body = ("m\\ x,t\\,a=b\\ c,u=\xc3\xa9 v\\=x=1,s=\"q\\\"uote\",b=t,i=-5i,u=7u 1000\n"
-            "m\\ x,t\\,a=b\\ c,u=\xc3\xa9 v\\=x=2 2000\n"
-            "m\\ x,t\\,a=b\\ c,u=\xc3\xa9 v\\=x=3,v\\=x=4 3000\n")
+    body = ("m\\ x,t\\,a=b\\ c,u=\u00e9 v\\=x=1,s=\"q\\\"uote\",b=t,i=-5i 1000\n"
+            "m\\ x,t\\,a=b\\ c,u=\u00e9 v\\=x=2 2000\n"
+            "m\\ x,t\\,a=b\\ c,u=\u00e9 v\\=x=3,v\\=x=4 3000\n")
     assert influxd.write("sv", body).status == 204
     assert server.write("sv", body).status == 204
     ref = influxd.query("SELECT * FROM \"m x\"", db="sv", epoch="ns").json()
@@ -120,8 +135,8 @@ def test_stored_values_match(server, influxd):
         assert ln.endswith(" %d" % rec["time"])
         assert ("v\\=x=%s" % repr(float(rec["v=x"])).rstrip("0").rstrip(".")) in ln or \
             ("v\\=x=%d" % rec["v=x"]) in ln
-    assert lines[0].startswith("m\\ x,t\\,a=b\\ c,u=\xc3\xa9 ")
-    assert 's="q\\"uote"' in lines[0] and "b=true" in lines[0] and "i=-5i" in lines[0] and "u=7u" in lines[0]
+    assert lines[0].startswith("m\\ x,t\\,a=b\\ c,u=\u00e9 ")
+    assert 's="q\\"uote"' in lines[0] and "b=true" in lines[0] and "i=-5i" in lines[0]
     assert "v\\=x=4" in lines[2]  # duplicate field key: the last value wins
 
 
@@ -168,3 +183,17 @@ def test_gzip(server, influxd):
     bad = b"\x1f\x8b\x08" + b"\x00" * 7 + b"garbage-garbage-garbage"
     r = server.write("gz", bad, headers=hdr)
     assert r.status == 400 and "error" in r.json()
+
+
+def test_unsigned_fields(server):
+    """Unsigned integers (the u suffix, InfluxDB 1.8 with uint support; Debian's
+    1.6.7 refuses them) are stored as their own type."""
+    fresh_db(server, "un")
+    assert server.write("un", "m u=18446744073709551615u,z=0u 1").status == 204
+    assert server.export("un") == ["m u=18446744073709551615u,z=0u 1"]
+    r = server.write("un", "m u=1i 2")
+    assert r.status == 400
+    assert r.json()["error"] == ('partial write: field type conflict: input field "u" on measurement "m" '
+                                 'is type integer, already exists as type unsigned dropped=1')
+    r = server.write("un", "m u=18446744073709551616u 3")
+    assert r.status == 400 and "out of range" in r.json()["error"]

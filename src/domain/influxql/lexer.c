@@ -181,6 +181,11 @@ static int emit(hb_iql_lexer *lx, hb_iql_token *out, hb_iql_tok tok, hb_iql_pos 
         out->lit.n = 0;
         return 0;
     }
+    if (lx->sn == 1 && tok == HB_IQL_WS && lx->sb[0] == ' ') { /* the common case: no copy */
+        out->lit.p = " ";
+        out->lit.n = 1;
+        return 0;
+    }
     char *p = hb_arena_strndup(lx->arena, lx->sb, lx->sn);
     if (!p)
         return HB_ENOMEM;

@@ -483,10 +483,10 @@ static int parser_init(P *p, const char *q, size_t len, const hb_iql_params *par
 {
     memset(p, 0, sizeof *p);
     p->arena = arena;
-    p->err = err;
-    hb_err_clear(err);
+    p->err = err ? err : &p->own_err;
+    hb_err_clear(p->err);
     if (len > HB_IQL_MAX_QUERY_BYTES)
-        return hb_err_set(err, HB_ELIMIT, "query too large: %zu bytes (the limit is %d bytes)", len,
+        return hb_err_set(p->err, HB_ELIMIT, "query too large: %zu bytes (the limit is %d bytes)", len,
                           HB_IQL_MAX_QUERY_BYTES);
     hb_iql_lexer_init(&p->lx, q, len, arena);
     return setup_params(p, params);

@@ -33,6 +33,9 @@
  *     must be a string value", "string literal must be a string value",
  *     "number literal must be a float value", "integer literal must be an
  *     integer value", "duration literal must be a string or integer value"
+ *   numbers inside an object follow the same '.' rule; one that does not
+ *   convert is an ERROR with Go's text, e.g.
+ *     strconv.ParseInt: parsing "1e5": invalid syntax
  * A parameter in error fails the parse only where it is used (as
  * "missing parameter: <text>", InfluxDB's wording). Names are
  * case-sensitive; a later duplicate name wins. */
@@ -79,8 +82,10 @@ typedef struct hb_iql_params {
     size_t count;
 } hb_iql_params;
 
-/* Parse q[0..len) (need not be NUL-terminated). params may be NULL. The
- * resulting query and all it points to are allocated from arena. */
+/* Parse q[0..len) (need not be NUL-terminated). params and err may be
+ * NULL. On success *out is the query; it and everything it points to live
+ * in arena (whose cap, if any, turns into HB_ENOMEM). On failure *out is
+ * NULL. The HTTP layer should apply hb_iql_trim_space first. */
 int hb_influxql_parse(const char *q, size_t len, const hb_iql_params *params,
                       hb_arena *arena, hb_iql_query **out, hb_err *err);
 

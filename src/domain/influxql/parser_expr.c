@@ -91,7 +91,8 @@ int p_segmented_idents(P *p, p_vec *out)
 
 static int varref(P *p, hb_iql_expr **out)
 {
-    p_vec segs = {0};
+    hb_iql_str local[4];
+    p_vec segs = {local, 0, 4}; /* grows into the arena only for > 4 */
     int rc = p_segmented_idents(p, &segs);
     if (rc)
         return rc;
@@ -123,12 +124,20 @@ static int varref(P *p, hb_iql_expr **out)
         p_unscan(p);
     }
     hb_iql_str *s = segs.items;
+    hb_iql_expr *e = p_new_expr(p, HB_IQL_EXPR_VARREF);
+    if (!e)
+        return p_nomem(p);
+    e->u.ref.type = dt;
+    if (segs.n == 1) { /* the usual case: the token's copy is the name */
+        e->u.ref.name = s[0];
+        *out = e;
+        return 0;
+    }
     size_t len = 0;
     for (size_t i = 0; i < segs.n; i++)
         len += s[i].n + (i ? 1 : 0);
     char *name = p_alloc(p, len + 1);
-    hb_iql_expr *e = p_new_expr(p, HB_IQL_EXPR_VARREF);
-    if (!name || !e)
+    if (!name)
         return p_nomem(p);
     size_t off = 0;
     for (size_t i = 0; i < segs.n; i++) {
@@ -140,7 +149,6 @@ static int varref(P *p, hb_iql_expr **out)
     name[off] = '\0';
     e->u.ref.name.p = name;
     e->u.ref.name.n = len;
-    e->u.ref.type = dt;
     *out = e;
     return 0;
 }
@@ -276,9 +284,6 @@ static int number_lit(P *p, const hb_iql_token *t, hb_iql_expr **out)
     *out = e;
     return 0;
 }
-
-int hb_iql_go_parse_int(const char *s, size_t n, int64_t *out);
-int hb_iql_go_parse_uint(const char *s, size_t n, uint64_t *out);
 
 static int integer_lit(P *p, const hb_iql_token *t, hb_iql_expr **out)
 {

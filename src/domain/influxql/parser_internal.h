@@ -34,11 +34,13 @@ typedef struct hb_iql_parser {
     size_t nparams;
     hb_arena *arena;
     hb_err *err;
+    hb_err own_err; /* used when the caller passes no hb_err */
     int nesting;
     int oom;
 } P;
 
-/* Growable array in the arena. */
+/* Growable array in the arena (may start on a caller's stack buffer:
+ * {buf, 0, capacity}; it moves to the arena when it outgrows it). */
 typedef struct p_vec {
     void *items;
     size_t n, cap;
@@ -78,6 +80,10 @@ int p_int(P *p, int min, int max, int *out);
 int p_uint64(P *p, uint64_t *out);
 int p_duration(P *p, int64_t *out);                  /* DURATIONVAL or INF */
 int p_optional_int(P *p, hb_iql_tok t, int64_t *out); /* [LIMIT n] */
+/* Go's strconv.ParseInt(s, 10, 64) / ParseUint(s, 10, 64): 0, -1 syntax
+ * error, -2 out of range (*out clamped as Go does). */
+int hb_iql_go_parse_int(const char *s, size_t n, int64_t *out);
+int hb_iql_go_parse_uint(const char *s, size_t n, uint64_t *out);
 
 /* ---- expressions (parser_expr.c) ---- */
 int p_expr(P *p, hb_iql_expr **out);

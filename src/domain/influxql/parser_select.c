@@ -107,7 +107,8 @@ static int target(P *p, p_target tr, hb_iql_measurement **out)
         p_unscan(p);
         return 0;
     }
-    p_vec segs = {0};
+    hb_iql_str local[4];
+    p_vec segs = {local, 0, 4};
     int rc = p_segmented_idents(p, &segs);
     if (rc)
         return rc;
@@ -164,7 +165,8 @@ int p_source(P *p, bool subqueries, hb_iql_source *out)
         }
         p_unscan(p);
     }
-    p_vec segs = {0};
+    hb_iql_str local[4];
+    p_vec segs = {local, 0, 4};
     if ((rc = p_segmented_idents(p, &segs)))
         return rc;
     hb_iql_str *s = segs.items;

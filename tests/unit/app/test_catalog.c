@@ -1096,8 +1096,9 @@ static void test_stored_keys_and_values(void **state)
                         "catalog:next_series_id=2\n"
                         "db:w={\"name\":\"w\",\"created_seq\":1,\"default_retention_policy\":\"autogen\","
                         "\"retention_policies\":[{\"name\":\"autogen\",\"duration_ns\":0,"
-                        "\"shard_group_duration_ns\":604800000000000,\"replication\":1},{\"name\":\"r\","
-                        "\"duration_ns\":86400000000000,\"shard_group_duration_ns\":3600000000000,\"replication\":1}]}\n"
+                        "\"shard_group_duration_ns\":604800000000000,\"replication\":1,\"wal_floor\":0},{\"name\":\"r\","
+                        "\"duration_ns\":86400000000000,\"shard_group_duration_ns\":3600000000000,\"replication\":1,"
+                        "\"wal_floor\":0}]}\n"
                         "meas:w:cpu={\"field_types\":{\"n\":1,\"v\":0},\"name\":\"cpu\",\"tag_keys\":[\"host\"]}\n"
                         "series:w:cpu:cpu,host=a=1\n"
                         "tag_val:w:cpu:host:a=\n");

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "adapters/meta_memory.h"
@@ -159,6 +160,40 @@ static void buffer_full_is_503(void **state)
     assert_true(hb_memtable_bytes(f->mt) >= (1 << 20));
 }
 
+static uint64_t wal_seq(void *ctx)
+{
+    hb_wal_port *w = ctx;
+    return w->last_seq(w->self);
+}
+
+/* Records written before a database was dropped and re-created do not come
+ * back at replay: the new policy's WAL floor is above them. */
+static void replay_skips_dropped_namesakes(void **state)
+{
+    fixture *f = *state;
+    char e[2048];
+    hb_err err;
+    hb_catalog_set_wal_seq_source(f->cat, wal_seq, &f->wal);
+    assert_int_equal(write(f, "db", NULL, "old v=1 1", e), 204);
+    assert_int_equal(hb_catalog_drop_database(f->cat, "db", &err), 0);
+    assert_int_equal(hb_catalog_create_database(f->cat, "db", NULL, &err), 0);
+    uint64_t floor = 0;
+    assert_int_equal(hb_catalog_rp_wal_floor(f->cat, "db", "autogen", &floor), 0);
+    assert_int_equal(floor, 1);
+    assert_int_equal(hb_catalog_rp_wal_floor(f->cat, "db", "nope", &floor), HB_ENOTFOUND);
+    assert_int_equal(write(f, "db", NULL, "new v=1i 2", e), 204);  /* old schema went with the database */
+
+    hb_memtable *fresh = hb_memtable_new();
+    hb_memtable *orig = f->ing.memtable;
+    f->ing.memtable = fresh;
+    uint64_t recs = 0, pts = 0;
+    assert_int_equal(hb_ingest_replay(&f->ing, &recs, &pts, &err), 0);
+    assert_int_equal(recs, 1);
+    assert_int_equal(pts, 1);
+    f->ing.memtable = orig;
+    hb_memtable_free(fresh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +201,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(precision_and_default_time, setup, teardown),
         cmocka_unit_test_setup_teardown(limits, setup, teardown),
         cmocka_unit_test_setup_teardown(buffer_full_is_503, setup, teardown),
+        cmocka_unit_test_setup_teardown(replay_skips_dropped_namesakes, setup, teardown),
     };
     return cmocka_run_group_tests_name("app/ingest", tests, NULL, NULL);
 }
