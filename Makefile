@@ -29,7 +29,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BENCH_SRC := $(shell find bench -name '*.c' 2>/dev/null | sort)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps run test unit integration asan fuzz bench clean conformance
+.PHONY: all deps run test unit integration asan asan-unit fuzz fuzz-build bench clean
 
 all: $(BIN)
 
@@ -58,12 +58,15 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 run: deps $(BIN)
 	./$(BIN) serve
 
-# Every suite: unit (cmocka), integration (pytest against the real binary),
-# then the same unit suite under ASan+UBSan.
+# Every suite: unit (cmocka), integration (pytest against the real binary
+# and the reference influxd), the unit suite again under ASan+UBSan, and a
+# short run of every fuzz target (make fuzz runs them for 60 s each).
+FUZZ_SMOKE_SECONDS ?= 10
 test: deps
 	$(MAKE) all unit
 	$(MAKE) integration
 	$(MAKE) asan-unit
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
@@ -77,10 +80,23 @@ asan:
 asan-unit:
 	$(MAKE) BUILD=build/asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" unit
 
-# libFuzzer targets (clang): each tests/fuzz/fuzz_*.c runs FUZZ_SECONDS seconds.
+# libFuzzer targets (clang, ASan+UBSan): each tests/fuzz/fuzz_*.c runs
+# FUZZ_SECONDS seconds from its seed corpus in tests/fuzz/corpus/NAME.
 FUZZ_SECONDS ?= 60
-fuzz:
-	@scripts/run-fuzz.sh $(FUZZ_SECONDS)
+FUZZ_SRC := $(shell find tests/fuzz -maxdepth 1 -name 'fuzz_*.c' 2>/dev/null | sort)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+fuzz-build:
+	$(MAKE) BUILD=build/fuzz CC=clang OPT=-O1 WERROR= EXTRA_CFLAGS=-Wno-unknown-warning-option \
+		SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" build/fuzz/libhb.a
+	$(MAKE) CC=clang $(FUZZ_BIN)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libhb.a
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Isrc -pthread -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< build/fuzz/libhb.a $(LIBS)
+
+fuzz: fuzz-build
+	@scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 bench: deps $(BIN) $(BENCH_BIN)
 	$(PYTHON) bench/run.py

@@ -1,23 +1,26 @@
 #!/bin/sh
-# Builds each tests/fuzz/fuzz_*.c with clang (libFuzzer + ASan + UBSan) and
-# runs it for $1 seconds (default 60) from its seed corpus.
+# usage: run-fuzz.sh SECONDS FUZZER...
+# Runs each libFuzzer binary for SECONDS from a scratch copy of its seed
+# corpus (tests/fuzz/corpus/NAME, NAME = binary name without "fuzz_"), so
+# the seeds in the repository are never modified. Fails on any crash.
 set -eu
-secs=${1:-60}
-out=build/fuzz
-mkdir -p "$out"
-srcs=$(find src -name '*.c' ! -path 'src/main/*' | sort)
-flags="-std=c11 -D_GNU_SOURCE -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -pthread"
-libs="-lmicrohttpd -lrocksdb -lzstd -lz -ljansson -lpcre2-8 -lxxhash -lm"
-for f in tests/fuzz/fuzz_*.c; do
-    [ -e "$f" ] || continue
-    name=$(basename "$f" .c)
-    echo "fuzz: building $name"
-    # shellcheck disable=SC2086
-    clang $flags -o "$out/$name" "$f" $srcs $libs
-    corpus="$out/$name.corpus"
-    mkdir -p "$corpus"
+secs=$1
+shift
+status=0
+for bin in "$@"; do
+    name=$(basename "$bin")
+    work="build/fuzz/$name.corpus"
+    mkdir -p "$work"
     seeds="tests/fuzz/corpus/${name#fuzz_}"
-    [ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
-    echo "fuzz: running $name for ${secs}s"
-    "$out/$name" -max_total_time="$secs" -max_len=65536 -print_final_stats=1 "$corpus" 2>&1 | tail -n 15
+    [ -d "$seeds" ] && cp -n "$seeds"/* "$work"/ 2>/dev/null || true
+    echo "fuzz: $name for ${secs}s"
+    if "$bin" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix="build/fuzz/$name-" "$work" >"build/fuzz/$name.log" 2>&1; then
+        tail -n 1 "build/fuzz/$name.log"
+    else
+        status=1
+        echo "fuzz: $name FAILED; see build/fuzz/$name.log"
+        tail -n 40 "build/fuzz/$name.log"
+    fi
 done
+exit $status

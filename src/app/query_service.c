@@ -11,7 +11,7 @@
 
 #include "app/services.h"
 #include "base/log.h"
-#include "domain/influxql/ddl_string.h"
+#include "domain/influxql/format.h"
 #include "domain/influxql/duration.h"
 #include "domain/influxql/parser.h"
 
@@ -320,7 +320,10 @@ void hb_query_execute(hb_query_service *qs, const hb_query_req *req, hb_query_re
         res->error = hb_result_strdup(res, err.msg);
         goto out;
     }
-    int rc = hb_influxql_parse(req->q, req->q_len, &params, &res->arena, &query, &err);
+    const char *q = req->q;
+    size_t qlen = req->q_len;
+    hb_iql_trim_space(&q, &qlen);  /* InfluxDB trims q; error positions count from there */
+    int rc = hb_influxql_parse(q, qlen, &params, &res->arena, &query, &err);
     if (rc) {
         char msg[sizeof err.msg + 32];
         snprintf(msg, sizeof msg, "error parsing query: %s", err.msg);
@@ -346,7 +349,7 @@ void hb_query_execute(hb_query_service *qs, const hb_query_req *req, hb_query_re
             hb_buf text;
             hb_buf_init(&text, 0);
             hb_buf_puts(&text, "deprecated use of '");
-            hb_iql_ddl_string(st, &text);
+            hb_iql_format_stmt(&text, st);
             hb_buf_puts(&text, "' in a read only context, please use a POST request instead");
             hb_result_add_message(res, sr, "warning", hb_buf_cstr(&text));
             hb_buf_free(&text);

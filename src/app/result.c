@@ -6,7 +6,8 @@
 void hb_query_result_init(hb_query_result *r)
 {
     memset(r, 0, sizeof *r);
-    hb_arena_init(&r->arena, 16 * 1024, 0);
+    /* a hostile 1 MiB query can build a very large AST: cap the arena */
+    hb_arena_init(&r->arena, 16 * 1024, HB_QUERY_ARENA_MAX);
     r->status = 200;
 }
 

@@ -9,6 +9,9 @@
 
 #include "base/arena.h"
 
+/* Memory one query's parse tree and results may take (HB_ENOMEM beyond). */
+#define HB_QUERY_ARENA_MAX ((size_t)256 << 20)
+
 typedef enum hb_vkind {
     HB_V_NULL = 0,
     HB_V_FLOAT,

@@ -4,13 +4,17 @@
 
 #include "app/query_service.h"
 #include "app/services.h"
+#include "domain/influxql/parser.h"
 #include "http/encode.h"
 #include "http/http.h"
 
 void hb_ep_query(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
 {
     const char *q = hb_http_param(req, "q");
-    if (!q || !*q) {
+    size_t qlen = q ? strlen(q) : 0;
+    if (q)
+        hb_iql_trim_space(&q, &qlen);
+    if (!q || qlen == 0) {
         hb_http_error(resp, 400, "missing required parameter \"q\"");
         return;
     }
@@ -24,7 +28,7 @@ void hb_ep_query(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
 
     hb_query_req qr = {
         .q = q,
-        .q_len = strlen(q),
+        .q_len = qlen,
         .db = hb_http_param(req, "db"),
         .rp = hb_http_param(req, "rp"),
         .params_json = hb_http_param(req, "params"),
