@@ -1055,10 +1055,19 @@ out:
 /* ------------------------------------------------------------------ */
 /* write admission                                                      */
 
+/* first_conflict's verdict for a field named "time" */
+#define HAVE_INVALID_NAME ((hb_ftype)HB_FT_COUNT)
+
 static void note_conflict(hb_admit_result *res, const hb_point *p, const hb_field *f, hb_ftype have)
 {
     if (res->reason[0])
         return;
+    if (have == HAVE_INVALID_NAME) {
+        snprintf(res->reason, sizeof res->reason,
+                 "invalid field name: input field \"%.*s\" on measurement \"%.*s\" is invalid", (int)f->key.n,
+                 f->key.p, (int)p->measurement.n, p->measurement.p);
+        return;
+    }
     snprintf(res->reason, sizeof res->reason,
              "field type conflict: input field \"%.*s\" on measurement \"%.*s\" is type %s, already exists as type %s",
              (int)f->key.n, f->key.p, (int)p->measurement.n, p->measurement.p, hb_ftype_name(f->type),
@@ -1066,14 +1075,27 @@ static void note_conflict(hb_admit_result *res, const hb_point *p, const hb_fiel
 }
 
 /* The first conflicting field of p against m, or NULL. Sets *unknown when a
- * field before it (or any, without conflict) is not registered yet. */
+ * field before it (or any, without conflict) is not registered yet.
+ * A point may name a field twice (the ingest layer lists every occurrence of
+ * a key repeated with different types, as InfluxDB checks each): an
+ * unregistered field conflicts with an earlier occurrence of another type.
+ * A field named "time" is invalid: *have is then HAVE_INVALID_NAME. */
 static const hb_field *first_conflict(const cat_meas *m, const hb_point *p, int *unknown, hb_ftype *have)
 {
     for (uint32_t k = 0; k < p->nfields; k++) {
         const hb_field *f = &p->fields[k];
+        if (f->key.n == 4 && memcmp(f->key.p, "time", 4) == 0) {
+            *have = HAVE_INVALID_NAME;
+            return f;
+        }
         void *v = hb_strmap_get(&m->fields, f->key.p, f->key.n);
         if (!v) {
             *unknown = 1;
+            for (uint32_t j = 0; j < k; j++)
+                if (hb_slice_eq(p->fields[j].key, f->key) && p->fields[j].type != f->type) {
+                    *have = p->fields[j].type;
+                    return f;
+                }
             continue;
         }
         if (val_ftype(v) != f->type) {

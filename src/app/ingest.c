@@ -1,6 +1,7 @@
 #include "app/ingest.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,59 @@ static void fail(hb_write_res *res, int status, const char *fmt, ...)
     res->status = status;
     hb_buf_reset(&res->error);
     hb_buf_puts(&res->error, msg);
+}
+
+static int is_time(hb_slice s) { return s.n == 4 && memcmp(s.p, "time", 4) == 0; }
+
+/* InfluxDB's rules for the reserved name "time", applied before admission:
+ *  - a point with a "time" tag is dropped ("invalid tag key", reported
+ *    before any other drop reason);
+ *  - a "time" field is silently removed from a point with other fields (a
+ *    point whose only field is "time" is left for the catalog to refuse);
+ *  - a field key repeated with different types (res->fdups) gets every
+ *    occurrence listed in front of its fields, so admission checks each
+ *    against the schema as InfluxDB does.
+ * Returns the number of points kept at the front of lp->points, or
+ * SIZE_MAX when the arena is exhausted. */
+static size_t apply_time_rules(hb_lp_result *lp, hb_arena *arena, char *reason, size_t cap, size_t *dropped)
+{
+    size_t fd = 0, j = 0;
+    for (size_t i = 0; i < lp->npoints; i++) {
+        hb_point *p = &lp->points[i];
+        size_t fd_begin = fd;
+        while (fd < lp->nfdups && lp->fdups[fd].point == i)
+            fd++;
+        int time_tag = 0;
+        for (uint32_t t = 0; t < p->ntags && !time_tag; t++)
+            time_tag = is_time(p->tags[t].key);
+        if (time_tag) {
+            if (!(*dropped)++)
+                snprintf(reason, cap, "invalid tag key: input tag \"time\" on measurement \"%.*s\" is invalid",
+                         (int)p->measurement.n, p->measurement.p);
+            continue;
+        }
+        size_t ndup = fd - fd_begin, ntime = 0;
+        for (uint32_t f = 0; f < p->nfields; f++)
+            ntime += is_time(p->fields[f].key);
+        if (ndup || (ntime && ntime < p->nfields)) {
+            size_t nf = ndup + p->nfields;
+            hb_field *fields = hb_arena_alloc(arena, nf * sizeof *fields);
+            if (!fields)
+                return SIZE_MAX;
+            size_t k = 0;
+            for (size_t d = fd_begin; d < fd; d++)
+                fields[k++] = (hb_field){ .key = lp->fdups[d].key, .type = lp->fdups[d].type };
+            for (uint32_t f = 0; f < p->nfields; f++)
+                if (!is_time(p->fields[f].key) || ntime == p->nfields)
+                    fields[k++] = p->fields[f];
+            p->fields = fields;
+            p->nfields = (uint32_t)k;
+        }
+        if (j != i)
+            lp->points[j] = *p;
+        j++;
+    }
+    return j;
 }
 
 /* WAL append + memtable insert in one ordered step, then wait for durability. */
@@ -101,6 +155,7 @@ void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res)
         .default_time = s->clock.now_ns(s->clock.self),
         .max_line_bytes = s->limits.max_line_bytes,
         .max_points = s->limits.max_points_per_request,
+        .allow_unsigned = 1,
     };
     int rc = hb_lp_parse(req->body, req->len, &opts, &arena, &lp, &err);
     if (rc == HB_ELIMIT) {
@@ -117,9 +172,16 @@ void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res)
         goto out;  /* empty body: 204 as InfluxDB */
     }
 
+    char tag_reason[512];
+    size_t tag_dropped = 0;
+    size_t n = apply_time_rules(&lp, &arena, tag_reason, sizeof tag_reason, &tag_dropped);
+    if (n == SIZE_MAX) {
+        fail(res, 500, "out of memory");
+        goto out;
+    }
     hb_admit_result adm;
     memset(&adm, 0, sizeof adm);
-    if ((rc = hb_catalog_admit(s->catalog, req->db, lp.points, lp.npoints, &adm, &err))) {
+    if ((rc = hb_catalog_admit(s->catalog, req->db, lp.points, n, &adm, &err))) {
         fail(res, 500, "%s", err.msg);
         goto out;
     }
@@ -129,9 +191,11 @@ void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res)
         goto out;
     }
     res->points_written = adm.accepted;
-    /* InfluxDB reports a type conflict in preference to parse errors */
-    if (adm.dropped)
-        fail(res, 400, "partial write: %s dropped=%zu", adm.reason, adm.dropped);
+    /* InfluxDB reports dropped points in preference to parse errors, and a
+     * "time" tag (its first validation pass) before field problems */
+    if (tag_dropped || adm.dropped)
+        fail(res, 400, "partial write: %s dropped=%zu", tag_dropped ? tag_reason : adm.reason,
+             tag_dropped + adm.dropped);
     else if (lp.nfailed)
         fail(res, 400, "partial write: %s dropped=0", hb_buf_cstr(&lp.errors));
 out:

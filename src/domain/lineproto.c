@@ -1323,6 +1323,10 @@ int hb_lp_parse(const char *body, size_t len, const hb_lp_opts *opts, hb_arena *
         lineno++;
         size_t at = pos;
         pos += bl + 1;
+        /* CRLF line endings: InfluxDB 1.x keeps the '\r' and fails the line;
+         * we accept them (docs/compatibility.md). An escaped '\r' stays. */
+        if (bl > 0 && blk[bl - 1] == '\r' && nl && (bl < 2 || blk[bl - 2] != '\\'))
+            bl--;
         if (bl == 0)
             continue;
         size_t s = skip_ws(blk, bl, 0);
@@ -1359,7 +1363,9 @@ int hb_lp_precision(const char *s, int64_t *ns_per_unit)
     if (!s || !ns_per_unit)
         return HB_EINVAL;
     int64_t m = 1;
-    if (!strcmp(s, "u"))
+    if (!*s || !strcmp(s, "n") || !strcmp(s, "ns"))
+        m = 1;
+    else if (!strcmp(s, "u") || !strcmp(s, "\xc2\xb5"))
         m = 1000;
     else if (!strcmp(s, "ms"))
         m = 1000000;
@@ -1369,6 +1375,8 @@ int hb_lp_precision(const char *s, int64_t *ns_per_unit)
         m = 60LL * 1000000000;
     else if (!strcmp(s, "h"))
         m = 3600LL * 1000000000;
+    else
+        return HB_EINVAL;
     *ns_per_unit = m;
     return HB_OK;
 }

@@ -8,8 +8,9 @@
  *
  * What InfluxDB 1.x does that callers must know (verified against 1.6.7):
  *  - A line ends at '\n' unless a backslash escapes it or it is inside a
- *    quoted string field; '\r' is NOT stripped ("cpu a=1\r\n" fails with
- *    "invalid number"). Blank lines and lines whose first non-blank byte is
+ *    quoted string field. A '\r' before that '\n' is dropped (CRLF line
+ *    endings work; InfluxDB 1.x fails such lines with "invalid number",
+ *    see docs/compatibility.md). Blank lines and lines whose first non-blank byte is
  *    '#' are skipped; leading ' ', '\t' and NUL bytes are ignored.
  *  - The 'u' (unsigned) suffix is rejected ("invalid number") unless
  *    opts->allow_unsigned is set (InfluxDB's optional uint64 build).
@@ -74,11 +75,10 @@ typedef struct hb_lp_result {
 int hb_lp_parse(const char *body, size_t len, const hb_lp_opts *opts, hb_arena *arena, hb_lp_result *res,
                 hb_err *err);
 
-/* Nanoseconds per unit for a /write precision parameter, exactly as
- * InfluxDB 1.x /write reads it: "u" -> 1000, "ms", "s", "m", "h"; every
- * other value ("", "n", "ns", "us", "µ", garbage) means nanoseconds -> 1.
- * InfluxDB answers 204 for an unknown precision, so this never fails:
- * returns HB_OK (HB_EINVAL only for s == NULL or ns_per_unit == NULL). */
+/* Nanoseconds per unit for a /write precision parameter, as InfluxDB 1.8
+ * reads it: "" / "n" / "ns" -> 1, "u" (or "µ") -> 1000, "ms", "s", "m", "h".
+ * HB_EINVAL for anything else (InfluxDB 1.8 answers 400; 1.6 silently
+ * used nanoseconds, which mis-scales timestamps). */
 int hb_lp_precision(const char *s, int64_t *ns_per_unit);
 
 #endif

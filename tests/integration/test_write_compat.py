@@ -59,7 +59,6 @@ LINE_CASES = [
     ("m v=1 -1", {}),
     ("m v=1 99999999999999999999", {}),
     ("m v=1 9999999999999999", {"precision": "s"}),
-    ("m v=1 1\r\nm v=2 2\r\n", {}),
     ("# comment\n\n   \nm v=1 1\n", {}),
     ("m v=1 1\nm x\nm v=3 3", {}),
     ("m x\nm y", {}),
@@ -197,3 +196,22 @@ def test_unsigned_fields(server):
                                  'is type integer, already exists as type unsigned dropped=1')
     r = server.write("un", "m u=18446744073709551616u 3")
     assert r.status == 400 and "out of range" in r.json()["error"]
+
+
+def test_crlf_line_endings(server):
+    """CRLF-terminated lines are accepted (InfluxDB 1.x fails each one with
+    "invalid number" or "bad timestamp": docs/compatibility.md)."""
+    fresh_db(server, "crlf")
+    assert server.write("crlf", "m v=1 1\r\nm v=2 2\r\n\r\n").status == 204
+    assert server.export("crlf") == ["m v=1 1", "m v=2 2"]
+
+
+def test_time_tag_and_field(server, influxd):
+    """InfluxDB's rules for the reserved name "time"."""
+    for body in ["m time=1,v=1 1", "m time=1 1", "m,time=x v=1 1", "m,time=x v=1 1\nm,time=y v=1 1\nm v=1 2",
+                 "m time=1 1\nm,time=x v=1 1", "m time=1 1\nm v=1i 3"]:
+        fresh_db(server, "tm")
+        fresh_db(influxd, "tm")
+        seed_shards(influxd, "tm", body, {})
+        seed_shards(server, "tm", body, {})
+        same(influxd.write("tm", body), server.write("tm", body), repr(body))
