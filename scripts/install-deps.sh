@@ -7,7 +7,7 @@ set -eu
 PKGS="gcc make pkg-config clang libclang-rt-14-dev
 libmicrohttpd-dev librocksdb-dev libzstd-dev zlib1g-dev libjansson-dev libpcre2-dev libxxhash-dev
 libcmocka-dev python3 python3-pytest curl
-influxdb influxdb-client nodejs npm"
+influxdb influxdb-client"
 
 missing=""
 for p in $PKGS; do

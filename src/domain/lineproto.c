@@ -1324,8 +1324,9 @@ int hb_lp_parse(const char *body, size_t len, const hb_lp_opts *opts, hb_arena *
         size_t at = pos;
         pos += bl + 1;
         /* CRLF line endings: InfluxDB 1.x keeps the '\r' and fails the line;
-         * we accept them (docs/compatibility.md). An escaped '\r' stays. */
-        if (bl > 0 && blk[bl - 1] == '\r' && nl && (bl < 2 || blk[bl - 2] != '\\'))
+         * we accept them, also at the end of the body (docs/compatibility.md).
+         * An escaped '\r' stays. */
+        if (bl > 0 && blk[bl - 1] == '\r' && (bl < 2 || blk[bl - 2] != '\\'))
             bl--;
         if (bl == 0)
             continue;
