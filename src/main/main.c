@@ -1,4 +1,5 @@
 /* hyperbytedb [-c FILE] [serve] | version | --help */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,16 @@ static void usage(FILE *f)
             HB_VERSION);
 }
 
+/* Request buffers (a 10,000-line body inflates to ~1.5 MB) are larger than
+ * glibc's default mmap threshold, so each request would map fresh pages and
+ * fault them in (a quarter of the ingest CPU time). Keeping them on the heap
+ * and not trimming it lets requests reuse warm memory. */
+static void tune_malloc(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
 static int serve(const char *config_path)
 {
     hb_config cfg;
@@ -32,6 +43,7 @@ static int serve(const char *config_path)
         return 2;
     }
     hb_log_configure(cfg.logging.level, cfg.logging.format);
+    tune_malloc();
 
     /* Signals are taken synchronously by this thread only: block them before
      * any other thread starts so every thread inherits the mask. */
