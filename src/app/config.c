@@ -70,7 +70,7 @@ void hb_config_defaults(hb_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     strcpy(cfg->server.bind_address, "127.0.0.1");
     cfg->server.port = 8086;
-    cfg->server.max_body_size_bytes = 25 * MiB;
+    cfg->server.max_body_size_bytes = 25000000; /* InfluxDB's max-body-size */
     cfg->server.max_points_per_request = 1000000;
     cfg->server.max_line_bytes = 1 * MiB;
     cfg->server.query_timeout_secs = 0;

@@ -17,7 +17,7 @@ typedef struct hb_config {
     struct {
         char bind_address[256];        /* "127.0.0.1" */
         int port;                      /* 8086 */
-        uint64_t max_body_size_bytes;  /* 25 MiB (InfluxDB's default); after gzip inflation too */
+        uint64_t max_body_size_bytes;  /* 25,000,000 (InfluxDB's default); after gzip inflation too */
         uint64_t max_points_per_request; /* 0 = unlimited; default 1,000,000 */
         uint64_t max_line_bytes;       /* default 1 MiB */
         int query_timeout_secs;        /* 0 = none; default 0 */

@@ -20,7 +20,8 @@ void hb_ep_write(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
         hb_err err;
         int rc = hb_gunzip(body, len, &inflated, &err);
         if (rc) {
-            hb_http_error(resp, rc == HB_ELIMIT ? 413 : 400, err.msg);
+            /* InfluxDB 1.8 answers an over-long inflated body like an over-long body */
+            hb_http_error(resp, rc == HB_ELIMIT ? 413 : 400, rc == HB_ELIMIT ? "Request Entity Too Large" : err.msg);
             goto out;
         }
         body = inflated.data ? inflated.data : "";

@@ -287,9 +287,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             hb_buf_free(&resp.body);
             return r;
         }
+        /* A body somewhat over the cap is read and discarded before the 413,
+         * so the client gets the answer instead of a broken pipe (as with
+         * InfluxDB); a grossly oversized one is refused before reading. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && srv->max_body_bytes && strtoull(cl, NULL, 10) > srv->max_body_bytes)
-            return send_simple_error(conn, req, 413, "http: request body too large");
+        if (cl && srv->max_body_bytes && strtoull(cl, NULL, 10) / 4 > srv->max_body_bytes)
+            return send_simple_error(conn, req, 413, "Request Entity Too Large");
         return MHD_YES;
     }
 
@@ -302,7 +305,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     /* the whole body is here */
     if (req->body_too_large)
-        return send_simple_error(conn, req, 413, "http: request body too large");
+        return send_simple_error(conn, req, 413, "Request Entity Too Large");
     if (parse_form(req))
         return send_simple_error(conn, req, 500, "out of memory");
     const route *rt = find_route(url);

@@ -78,7 +78,7 @@ static void test_defaults(void **state)
     hb_config_defaults(&cfg);
     assert_string_equal(cfg.server.bind_address, "127.0.0.1");
     assert_int_equal(cfg.server.port, 8086);
-    assert_true(cfg.server.max_body_size_bytes == 25u * 1024 * 1024);
+    assert_true(cfg.server.max_body_size_bytes == 25000000u);
     assert_true(cfg.server.max_points_per_request == 1000000);
     assert_true(cfg.server.max_line_bytes == 1024 * 1024);
     assert_int_equal(cfg.server.query_timeout_secs, 0);
