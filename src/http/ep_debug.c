@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/services.h"
+#include "base/fmt.h"
 #include "http/http.h"
 
 typedef struct {
@@ -66,7 +67,12 @@ static void put_row(hb_buf *b, const hb_mt_table *t, const hb_mt_series *s, size
         put_escaped(b, t->field_names[c], ", =");
         hb_buf_putc(b, '=');
         switch (t->field_types[c]) {
-        case HB_FT_FLOAT: hb_buf_printf(b, "%.17g", ((const double *)col->vals)[r]); break;
+        case HB_FT_FLOAT: {
+            char num[32];
+            hb_fmt_float_json(((const double *)col->vals)[r], num);  /* shortest text that reads back */
+            hb_buf_puts(b, num);
+            break;
+        }
         case HB_FT_INTEGER: hb_buf_printf(b, "%lldi", (long long)((const int64_t *)col->vals)[r]); break;
         case HB_FT_UNSIGNED: hb_buf_printf(b, "%lluu", (unsigned long long)((const uint64_t *)col->vals)[r]); break;
         case HB_FT_BOOLEAN: hb_buf_puts(b, ((const uint8_t *)col->vals)[r] ? "true" : "false"); break;

@@ -267,7 +267,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
         const route *rt = find_route(url);
         if (!rt) {
-            req->request_id[0] = '\0'; /* InfluxDB sends no request id on 404 */
             return send_simple_error(conn, req, 404, "404 page not found");
         }
         if (!method_allowed(rt, method)) {
@@ -282,7 +281,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 if (*c == ' ' && c[-1] != ',')
                     *c = ',';
             hb_http_add_header(&resp, "Allow", allow);
-            req->request_id[0] = '\0';
             enum MHD_Result r = send_resp(conn, req, &resp);
             hb_buf_free(&resp.body);
             return r;

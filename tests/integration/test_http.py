@@ -43,6 +43,7 @@ def test_unknown_path_is_404_json(server):
     r = server.get("/nope")
     assert r.status == 404
     assert r.json() == {"error": "404 page not found"}
+    assert UUID.match(r.headers["Request-Id"]) and r.headers["X-Influxdb-Version"]
     assert server.post("/write/extra", None, b"").status == 404
 
 
