@@ -40,6 +40,7 @@
  * fields but its series, tag keys and tag values are registered (InfluxDB
  * creates series before it checks fields). */
 #include "app/catalog.h"
+#include "app/meta_key.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -293,39 +294,6 @@ static void remove_db(hb_catalog *c, cat_db *d)
 /* ------------------------------------------------------------------ */
 /* keys and JSON                                                        */
 
-static int put_esc(hb_buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if ((s[i] == ':' || s[i] == '\\') && hb_buf_putc(b, '\\'))
-            return HB_ENOMEM;
-        if (hb_buf_putc(b, s[i]))
-            return HB_ENOMEM;
-    }
-    return HB_OK;
-}
-
-/* Read one escaped component ending at an unescaped ':' (consumed) into out.
- * Returns 0, or -1 when the input ends before the ':'. */
-static int take_component(const char **pp, const char *end, hb_buf *out)
-{
-    const char *p = *pp;
-    hb_buf_reset(out);
-    while (p < end) {
-        char ch = *p;
-        if (ch == '\\' && p + 1 < end) {
-            ch = p[1];
-            p += 2;
-        } else if (ch == ':') {
-            *pp = p + 1;
-            return hb_buf_cstr(out) ? 0 : -1;
-        } else {
-            p++;
-        }
-        if (hb_buf_putc(out, ch))
-            return -1;
-    }
-    return -1;
-}
 
 static int key_db(hb_buf *b, const char *db)
 {
@@ -337,7 +305,7 @@ static int key_db(hb_buf *b, const char *db)
 static int key_db_prefix(hb_buf *b, const char *kind, const char *db)
 {
     hb_buf_reset(b);
-    if (hb_buf_puts(b, kind) || hb_buf_putc(b, ':') || put_esc(b, db, strlen(db)) || hb_buf_putc(b, ':'))
+    if (hb_buf_puts(b, kind) || hb_buf_putc(b, ':') || hb_meta_key_put(b, db, strlen(db)) || hb_buf_putc(b, ':'))
         return HB_ENOMEM;
     return HB_OK;
 }
@@ -351,7 +319,7 @@ static int key_meas(hb_buf *b, const char *db, const char *m, size_t mlen)
 
 static int key_tagval(hb_buf *b, const char *db, hb_slice m, hb_slice k, hb_slice v)
 {
-    if (key_db_prefix(b, "tag_val", db) || put_esc(b, m.p, m.n) || hb_buf_putc(b, ':') || put_esc(b, k.p, k.n) ||
+    if (key_db_prefix(b, "tag_val", db) || hb_meta_key_put(b, m.p, m.n) || hb_buf_putc(b, ':') || hb_meta_key_put(b, k.p, k.n) ||
         hb_buf_putc(b, ':') || hb_buf_append(b, v.p, v.n))
         return HB_ENOMEM;
     return HB_OK;
@@ -359,7 +327,7 @@ static int key_tagval(hb_buf *b, const char *db, hb_slice m, hb_slice k, hb_slic
 
 static int key_series(hb_buf *b, const char *db, hb_slice m, hb_slice key)
 {
-    if (key_db_prefix(b, "series", db) || put_esc(b, m.p, m.n) || hb_buf_putc(b, ':') ||
+    if (key_db_prefix(b, "series", db) || hb_meta_key_put(b, m.p, m.n) || hb_buf_putc(b, ':') ||
         hb_buf_append(b, key.p, key.n))
         return HB_ENOMEM;
     return HB_OK;
@@ -1658,7 +1626,7 @@ out:
 /* The database named by the first escaped component after the "kind:" prefix. */
 static cat_db *key_database(load_ctx *l, const char **p, const char *end)
 {
-    if (take_component(p, end, &l->a))
+    if (hb_meta_key_take(p, end, &l->a))
         return NULL;
     return find_db(l->c, hb_buf_cstr(&l->a));
 }
@@ -1767,7 +1735,7 @@ static int load_tagval(void *ctx, const char *key, size_t klen, const char *val,
     cat_db *d = key_database(l, &p, end);
     if (!d)
         return HB_OK;
-    if (take_component(&p, end, &l->b) || take_component(&p, end, &l->k))
+    if (hb_meta_key_take(&p, end, &l->b) || hb_meta_key_take(&p, end, &l->k))
         return corrupt(l, key, klen, "malformed tag value key");
     cat_meas *m = get_meas(d, hb_buf_cstr(&l->b), l->b.len);
     cat_tagkey *tk = m ? get_tagkey(m, hb_buf_cstr(&l->k), l->k.len) : NULL;
@@ -1801,7 +1769,7 @@ static int load_series(void *ctx, const char *key, size_t klen, const char *val,
     if (!d)
         return HB_OK;
     uint64_t id;
-    if (take_component(&p, end, &l->b) || parse_u64(val, vlen, &id) || id == 0)
+    if (hb_meta_key_take(&p, end, &l->b) || parse_u64(val, vlen, &id) || id == 0)
         return corrupt(l, key, klen, "malformed series entry");
     cat_meas *m = get_meas(d, hb_buf_cstr(&l->b), l->b.len);
     cat_series *se = m ? malloc(sizeof *se) : NULL;
