@@ -1,0 +1,63 @@
+/* The Parquet file registry: which data files exist, what they hold.
+ *
+ * One metadata entry per file (seed §8, "pq:" keys), written in the same
+ * synced batch as the change that needs it: a flush registers its new file,
+ * a compaction swaps its inputs for its output in one batch, DROP removes a
+ * database's or policy's entries. A file on storage without an entry is an
+ * orphan (a crashed flush or compaction) and may be deleted; an entry is
+ * only ever added after its file was published.
+ *
+ * Key:   pq:{db}:{rp}:{measurement}:{min_time}:{id}
+ *        (db, rp, measurement escaped with meta_key.h; min_time and id as 16
+ *        hex digits, min_time with its sign bit flipped so keys sort by time)
+ * Value: {"path":"db/rp/m/2024-01-15/10.parquet","min_time":N,"max_time":N,
+ *         "rows":N,"bytes":N}
+ * Plus "pq_next_id" -> the next file id (decimal), never reused.
+ *
+ * Everything is also held in memory, per (db, rp, measurement) sorted by
+ * min_time, for query planning. Thread-safe. */
+#ifndef HB_APP_FILE_REGISTRY_H
+#define HB_APP_FILE_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "ports/meta_port.h"
+
+typedef struct hb_file_entry {
+    char *path;                 /* storage key */
+    char *db, *rp, *measurement;
+    int64_t min_time, max_time; /* inclusive */
+    uint64_t rows, bytes;
+    uint64_t id;                /* unique, from hb_registry_next_id */
+} hb_file_entry;
+
+typedef struct hb_registry hb_registry;
+
+/* Loads every "pq:" entry. kv must outlive the registry. */
+int hb_registry_open(hb_meta_port *kv, hb_registry **out, hb_err *err);
+void hb_registry_close(hb_registry *r);
+
+/* A fresh file id (never returned twice, also across restarts). */
+uint64_t hb_registry_next_id(hb_registry *r);
+
+/* Atomically register add[] and unregister remove[] (matched by db, rp,
+ * measurement, min_time and id) in one synced metadata batch. */
+int hb_registry_commit(hb_registry *r, const hb_file_entry *add, size_t nadd, const hb_file_entry *remove,
+                       size_t nremove, hb_err *err);
+
+/* Copies of the files of one measurement whose [min_time, max_time]
+ * overlaps [tmin, tmax], by min_time. Free with hb_file_entries_free. */
+int hb_registry_files(hb_registry *r, const char *db, const char *rp, const char *meas, int64_t tmin, int64_t tmax,
+                      hb_file_entry **out, size_t *n, hb_err *err);
+
+/* Copies of every file of a database (rp NULL) or of one policy. */
+int hb_registry_files_of(hb_registry *r, const char *db, const char *rp, hb_file_entry **out, size_t *n, hb_err *err);
+
+/* 1 if path is a registered file. */
+int hb_registry_has_path(hb_registry *r, const char *path);
+
+void hb_file_entries_free(hb_file_entry *v, size_t n);
+
+#endif
