@@ -334,7 +334,8 @@ static int local_list(void *self, const char *prefix, hb_storage_list_fn fn, voi
     int rc = walk_dir(self, &rel, &w, err);
     hb_buf_free(&rel);
     if (!rc) {
-        qsort(w.v, w.n, sizeof *w.v, cmp_entry);
+        if (w.n)
+            qsort(w.v, w.n, sizeof *w.v, cmp_entry);
         for (size_t i = 0; i < w.n && !rc; i++)
             rc = fn(ctx, w.v[i].key, w.v[i].size);
     }

@@ -114,7 +114,8 @@ void hb_ep_debug_export(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
     /* the read lock is held for the whole export so the tables stay put */
     hb_memtable_rdlock(svc->memtable);
     hb_memtable_scan_locked(svc->memtable, db, rp && *rp ? rp : NULL, collect, &e);
-    qsort(e.tables, e.n, sizeof *e.tables, cmp_table);
+    if (e.n)
+        qsort(e.tables, e.n, sizeof *e.tables, cmp_table);
     for (size_t i = 0; i < e.n; i++) {
         const hb_mt_table *t = e.tables[i];
         hb_mt_series **ser = malloc((t->nseries ? t->nseries : 1) * sizeof *ser);

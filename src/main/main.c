@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/inspect.h"
 #include "base/log.h"
 #include "main/bootstrap.h"
 
@@ -15,6 +16,8 @@ static void usage(FILE *f)
             "HyperbyteDB %s: a time-series database speaking the InfluxDB 1.x API\n"
             "\n"
             "usage: hyperbytedb [-c FILE] [serve]   start the server (default command)\n"
+            "       hyperbytedb inspect FILE.parquet\n"
+            "                                       schema, row groups, encodings, statistics\n"
             "       hyperbytedb version             print the version\n"
             "       hyperbytedb --help              this text\n"
             "\n"
@@ -84,6 +87,17 @@ int main(int argc, char **argv)
             config_path = argv[i];
         } else if (!strcmp(a, "version") || !strcmp(a, "--version") || !strcmp(a, "-v")) {
             cmd = "version";
+        } else if (!strcmp(a, "inspect")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "hyperbytedb: inspect needs a Parquet file\n");
+                return 2;
+            }
+            hb_err err;
+            if (hb_inspect_parquet(argv[i + 1], stdout, &err)) {
+                fprintf(stderr, "hyperbytedb: inspect: %s\n", err.msg);
+                return 1;
+            }
+            return 0;
         } else if (!strcmp(a, "serve") || !strcmp(a, "run")) {
             cmd = "serve";
         } else {

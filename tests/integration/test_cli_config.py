@@ -74,3 +74,20 @@ def test_second_server_on_same_dir_refused(make_server):
     assert b.proc.wait(20) != 0
     assert "in use" in b.read_log()
     assert a.get("/ping").status == 204
+
+
+def test_inspect_parquet():
+    fixture = os.path.join(os.path.dirname(BINARY), "..", "tests", "unit", "format", "data", "duck_zstd.parquet")
+    r = run("inspect", os.path.abspath(fixture))
+    assert r.returncode == 0, r.stderr
+    assert "rows:        280" in r.stdout
+    assert "row group 0: 280 rows" in r.stdout
+    assert "host" in r.stdout and "ZSTD" in r.stdout
+
+
+def test_inspect_refuses_non_parquet(tmp_path):
+    f = tmp_path / "x.parquet"
+    f.write_text("not parquet at all")
+    r = run("inspect", str(f))
+    assert r.returncode == 1
+    assert "x.parquet" in r.stderr and "magic" in r.stderr
