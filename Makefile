@@ -29,7 +29,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BENCH_SRC := $(shell find bench -name '*.c' 2>/dev/null | sort)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps run test unit integration asan asan-unit fuzz fuzz-build bench clean
+.PHONY: all deps run test unit integration interop asan asan-unit fuzz fuzz-build bench clean
 
 all: $(BIN)
 
@@ -59,12 +59,13 @@ run: deps $(BIN)
 	./$(BIN) serve
 
 # Every suite: unit (cmocka), integration (pytest against the real binary
-# and the reference influxd), the unit suite again under ASan+UBSan, and a
+# and the reference influxd), interop (DuckDB reads our Parquet files), the unit suite again under ASan+UBSan, and a
 # short run of every fuzz target (make fuzz runs them for 60 s each).
 FUZZ_SMOKE_SECONDS ?= 10
 test: deps
 	$(MAKE) all unit
 	$(MAKE) integration
+	$(MAKE) interop
 	$(MAKE) asan-unit
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
@@ -97,6 +98,17 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libhb.a
 
 fuzz: fuzz-build
 	@scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+# Interop: DuckDB (from npm, tests only) reads the Parquet files we write.
+DUCKDB_NODE_VERSION ?= 1.5.6-r.1
+$(BUILD)/tests/interop/%: tests/interop/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LIBS) $(LDFLAGS)
+
+interop: $(BUILD)/tests/interop/write_fixtures
+	@test -d build/npm/node_modules/@duckdb/node-api || \
+		npm install --silent --no-audit --no-fund --prefix build/npm @duckdb/node-api@$(DUCKDB_NODE_VERSION)
+	$(PYTHON) -m pytest -q tests/interop
 
 bench: deps $(BIN) $(BENCH_BIN)
 	$(PYTHON) bench/run.py

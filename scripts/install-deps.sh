@@ -9,6 +9,10 @@ libmicrohttpd-dev librocksdb-dev libzstd-dev zlib1g-dev libjansson-dev libpcre2-
 libcmocka-dev python3 python3-pytest curl
 influxdb influxdb-client"
 
+# Node.js and npm (interop tests read our Parquet files with DuckDB from
+# npm): Debian's packages, unless the machine already has its own node.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
+
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
