@@ -29,7 +29,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BENCH_SRC := $(shell find bench -name '*.c' 2>/dev/null | sort)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps run test unit integration interop asan asan-unit fuzz fuzz-build bench clean
+.PHONY: all deps run test unit integration interop asan asan-unit asan-integration fuzz fuzz-build bench clean
 
 all: $(BIN)
 
@@ -59,7 +59,8 @@ run: deps $(BIN)
 	./$(BIN) serve
 
 # Every suite: unit (cmocka), integration (pytest against the real binary
-# and the reference influxd), interop (DuckDB reads our Parquet files), the unit suite again under ASan+UBSan, and a
+# and the reference influxd), interop (DuckDB reads our Parquet files), the
+# unit and black-box suites again under ASan+UBSan, and a
 # short run of every fuzz target (make fuzz runs them for 60 s each).
 FUZZ_SMOKE_SECONDS ?= 10
 test: deps
@@ -67,6 +68,7 @@ test: deps
 	$(MAKE) integration
 	$(MAKE) interop
 	$(MAKE) asan-unit
+	$(MAKE) asan-integration
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 unit: $(UNIT_BIN)
@@ -80,6 +82,11 @@ asan:
 
 asan-unit:
 	$(MAKE) BUILD=build/asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" unit
+
+# The black-box suite against the server built with ASan+UBSan: a memory
+# error or a leak at shutdown makes the server exit non-zero.
+asan-integration: asan
+	HB_BINARY=$(abspath build/asan/hyperbytedb) $(PYTHON) -m pytest -q tests/integration
 
 # libFuzzer targets (clang, ASan+UBSan): each tests/fuzz/fuzz_*.c runs
 # FUZZ_SECONDS seconds from its seed corpus in tests/fuzz/corpus/NAME.

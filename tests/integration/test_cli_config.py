@@ -2,7 +2,7 @@
 import os
 import subprocess
 
-from conftest import BINARY
+from conftest import BINARY, ROOT
 
 
 def run(*args, env=None):
@@ -62,8 +62,7 @@ def test_config_file_and_env_precedence(make_server, tmp_path, data_dir):
 
 
 def test_example_config_is_valid(make_server):
-    example = os.path.join(os.path.dirname(BINARY), "..", "hyperbytedb.example.toml")
-    s = make_server(config=os.path.abspath(example))
+    s = make_server(config=os.path.join(ROOT, "hyperbytedb.example.toml"))
     assert s.get("/ping").status == 204
 
 
@@ -77,8 +76,8 @@ def test_second_server_on_same_dir_refused(make_server):
 
 
 def test_inspect_parquet():
-    fixture = os.path.join(os.path.dirname(BINARY), "..", "tests", "unit", "format", "data", "duck_zstd.parquet")
-    r = run("inspect", os.path.abspath(fixture))
+    fixture = os.path.join(ROOT, "tests", "unit", "format", "data", "duck_zstd.parquet")
+    r = run("inspect", fixture)
     assert r.returncode == 0, r.stderr
     assert "rows:        280" in r.stdout
     assert "row group 0: 280 rows" in r.stdout
