@@ -66,7 +66,8 @@ int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch **out, 
     order = calloc(ns ? ns : 1, sizeof *order);
     if (!ser || !order)
         goto nomem;
-    memcpy(ser, t->series, ns * sizeof *ser);
+    if (ns)
+        memcpy(ser, t->series, ns * sizeof *ser);
     qsort(ser, ns, sizeof *ser, cmp_series);
     size_t nrec_max = 0;
     for (size_t i = 0; i < ns; i++) {
