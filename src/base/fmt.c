@@ -88,8 +88,7 @@ size_t hb_fmt_float_json(double f, char out[32])
     return o;
 }
 
-/* Civil date from days since 1970-01-01 (proleptic Gregorian). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void hb_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -119,7 +118,7 @@ size_t hb_fmt_rfc3339nano(int64_t ns, char out[40])
     }
     int64_t y;
     unsigned mo, d;
-    civil_from_days(days, &y, &mo, &d);
+    hb_civil_from_days(days, &y, &mo, &d);
     int n = snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)y, mo, d, (int)(rem / 3600),
                      (int)(rem / 60 % 60), (int)(rem % 60));
     if (frac) {

@@ -15,4 +15,7 @@ size_t hb_fmt_float_json(double f, char out[32]);
  * zeros of the fraction dropped, no fraction when zero). Returns length. */
 size_t hb_fmt_rfc3339nano(int64_t ns, char out[40]);
 
+/* Proleptic Gregorian date of a day number (days since 1970-01-01). */
+void hb_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day);
+
 #endif

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fmt.h"
+
 /* floor(t / HB_HOUR_NS) */
 static int64_t hour_number(int64_t t)
 {
@@ -89,20 +91,6 @@ int hb_layout_measurement_prefix(hb_buf *b, const char *db, const char *rp, cons
     return rc ? rc : hb_buf_putc(b, '/');
 }
 
-/* Civil date of a day number (days since 1970-01-01). */
-static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;
@@ -127,7 +115,7 @@ int hb_layout_file_key(hb_buf *b, const char *db, const char *rp, const char *me
     }
     int64_t y;
     unsigned m, d;
-    civil(day, &y, &m, &d);
+    hb_civil_from_days(day, &y, &m, &d);
     rc = hb_buf_printf(b, "%04lld-%02u-%02u/%02lld", (long long)y, m, d, (long long)hh);
     if (!rc && id)
         rc = hb_buf_printf(b, "_%llu", (unsigned long long)id);
