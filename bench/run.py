@@ -49,6 +49,7 @@ import tsbs_data  # noqa: E402
 BUILD = os.path.join(ROOT, "build")
 HB_BIN = os.path.join(BUILD, "hyperbytedb")
 PARSE_BIN = os.path.join(BUILD, "bench", "bench_parse")
+FLUSH_BIN = os.path.join(BUILD, "bench", "bench_flush")
 CACHE_DIR = os.path.join(BUILD, "bench-cache")
 RESULTS = os.path.join(BUILD, "bench-results.json")
 INFLUXD_SCRIPT = os.path.join(HERE, "influxd_ref.sh")
@@ -473,8 +474,30 @@ def global_parse(ctx):
     return res
 
 
+def global_flush(ctx):
+    """The C flush microbenchmark (memtable -> sorted batches -> Parquet files), if built."""
+    if not os.access(FLUSH_BIN, os.X_OK):
+        log("flush: %s not built; skipped" % os.path.relpath(FLUSH_BIN, ROOT))
+        return {"status": "skipped"}
+    try:
+        r = subprocess.run([FLUSH_BIN], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        log("flush: %s timed out" % FLUSH_BIN)
+        return {"status": "failed", "error": "timeout"}
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("flush:")]
+    for ln in lines or ["(no output)"]:
+        log(ln)
+    res = {"status": "ok" if r.returncode == 0 else "failed", "exit": r.returncode, "rows_per_s": None,
+           "bytes_per_value": None}
+    m = re.search(r"flush:\s*([0-9.]+)\s*rows/s,\s*([0-9.]+)\s*bytes/value", "\n".join(lines))
+    if m:
+        res["rows_per_s"], res["bytes_per_value"] = float(m.group(1)), float(m.group(2))
+    return res
+
+
 GLOBAL_SECTIONS = [
     ("parse", global_parse),
+    ("flush", global_flush),
 ]
 
 
@@ -559,6 +582,11 @@ def summarize(ctx, results):
     parse = results.get("parse") or {}
     if parse.get("mb_per_s") is not None:
         log("parse microbenchmark: %.0f MB/s" % parse["mb_per_s"])
+    flush = results.get("flush") or {}
+    if flush.get("rows_per_s") is not None:
+        log("flush microbenchmark: %.0f rows/s, %.3f bytes/value in Parquet (influxd 1.6.7: 0.69 here,"
+            " per DESIGN.md; the side-by-side on-disk figure comes with the flush service)"
+            % (flush["rows_per_s"], flush["bytes_per_value"]))
 
     def ing(name, key):
         """A figure of a server's load, None unless every write got 204."""
@@ -582,6 +610,10 @@ def summarize(ctx, results):
                                 % (TARGET_RSS, 1 / TARGET_RSS)),
         "parse_500": target_line("parse MB/s per core", parse.get("mb_per_s"),
                                  lambda v: v >= TARGET_PARSE, "target >= %.0f" % TARGET_PARSE),
+        "parquet_bytes_per_value": target_line("Parquet bytes/value", flush.get("bytes_per_value"),
+                                               lambda v: v <= 0.6, "target <= 0.6"),
+        "flush_rows_per_s": target_line("flush rows/s (one core)", flush.get("rows_per_s"),
+                                        lambda v: v >= 1e6, "target >= 1M"),
     }
 
 

@@ -55,6 +55,7 @@ int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch **out, 
     record *recs = NULL;
     const char **tagnames = NULL;
     uint32_t *fieldpos = NULL;
+    int32_t *tagidx = NULL;
     hb_strmap tagset;
     hb_strmap_init(&tagset);
     *out = NULL;
@@ -117,6 +118,19 @@ int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch **out, 
             goto nomem;
     }
     qsort(tagnames, ntags, sizeof *tagnames, cmp_cstr);
+    /* where each series keeps each tag column's value (-1: it has no such tag) */
+    tagidx = malloc((ns * ntags + 1) * sizeof *tagidx);
+    if (!tagidx)
+        goto nomem;
+    for (size_t i = 0; i < ns; i++)
+        for (size_t c = 0; c < ntags; c++) {
+            int32_t g = -1;
+            size_t klen = strlen(tagnames[c]);
+            for (uint32_t q = 0; q < ser[i]->ntags && g < 0; q++)
+                if (ser[i]->tags[q].key.n == klen && memcmp(ser[i]->tags[q].key.p, tagnames[c], klen) == 0)
+                    g = (int32_t)q;
+            tagidx[i * ntags + c] = g;
+        }
     for (uint32_t f = 0; f < nfields; f++)
         fieldpos[f] = f;
     for (size_t a = 1; a < nfields; a++)  /* insertion sort by name: few fields */
@@ -168,15 +182,13 @@ int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch **out, 
             uint8_t *valid = hb_arena_calloc(arena, (n + 7) / 8);
             if (!vals || !valid)
                 goto nomem;
-            size_t klen = strlen(tagnames[c]);
             for (size_t r = 0; r < n; r++) {
-                const hb_mt_series *s = ser[recs[i + r].series];
-                for (uint32_t g = 0; g < s->ntags; g++)
-                    if (s->tags[g].key.n == klen && memcmp(s->tags[g].key.p, tagnames[c], klen) == 0) {
-                        vals[r] = s->tags[g].val;
-                        valid[r >> 3] |= (uint8_t)(1u << (r & 7));
-                        break;
-                    }
+                uint32_t si = recs[i + r].series;
+                int32_t g = tagidx[(size_t)si * ntags + c];
+                if (g >= 0) {
+                    vals[r] = ser[si]->tags[g].val;
+                    valid[r >> 3] |= (uint8_t)(1u << (r & 7));
+                }
             }
             b->cols[1 + c] = (hb_pq_coldef){ tagnames[c], HB_PQ_TAG, HB_FT_STRING };
             b->vecs[1 + c] = (hb_pq_colvec){ valid, vals };
@@ -223,6 +235,7 @@ out:
     free(ser);
     free(recs);
     free(fieldpos);
+    free(tagidx);
     free(tagnames);
     hb_strmap_free(&tagset);
     return rc;
