@@ -69,6 +69,27 @@ static int sum_sizes(void *ctx, const char *key, uint64_t size)
     return 0;
 }
 
+/* Writes one hour batch as one file. */
+static int write_batch(void *ctx, const hb_flush_batch *b, hb_err *err)
+{
+    hb_storage_port *st = ctx;
+    hb_buf key;
+    hb_buf_init(&key, 0);
+    hb_layout_file_key(&key, "benchmark", "autogen", "cpu", 3, b->hour, 0);
+    hb_pq_writer_opts o;
+    hb_pq_writer_opts_default(&o);
+    o.measurement = "cpu";
+    hb_pq_writer *w;
+    hb_pq_file_info info;
+    int rc = hb_pq_writer_open(st, key.data, b->cols, b->ncols, &o, &w, err);
+    if (!rc && (rc = hb_pq_writer_append(w, b->vecs, b->nrows, err)))
+        hb_pq_writer_abort(w);
+    else if (!rc)
+        rc = hb_pq_writer_finish(w, &info, err);
+    hb_buf_free(&key);
+    return rc;
+}
+
 /* Collects up to 3 tables into a NULL-terminated array. */
 static int collect(void *ctx, const hb_mt_table *t)
 {
@@ -170,33 +191,15 @@ int main(int argc, char **argv)
     const hb_mt_table *tables[4] = { NULL };
     double t0 = now_s();
     hb_memtable_scan(mt, "benchmark", "autogen", collect, tables);
+    hb_arena fa;
+    hb_arena_init(&fa, 16 << 20, 0);
     for (size_t k = 0; k < 4 && tables[k]; k++) {
-        hb_arena fa;
-        hb_arena_init(&fa, 16 << 20, 0);
-        hb_flush_batch *b;
-        size_t nb;
-        if (hb_flush_build(tables[k], &fa, &b, &nb, &err)) {
+        if (hb_flush_build(tables[k], &fa, write_batch, &st, &err)) {
             fprintf(stderr, "bench_flush: %s\n", err.msg);
             return 1;
         }
-        for (size_t i = 0; i < nb; i++) {
-            hb_buf key;
-            hb_buf_init(&key, 0);
-            hb_layout_file_key(&key, "benchmark", "autogen", "cpu", 3, b[i].hour, 0);
-            hb_pq_writer_opts o;
-            hb_pq_writer_opts_default(&o);
-            o.measurement = "cpu";
-            hb_pq_writer *w;
-            hb_pq_file_info info;
-            if (hb_pq_writer_open(&st, key.data, b[i].cols, b[i].ncols, &o, &w, &err) ||
-                hb_pq_writer_append(w, b[i].vecs, b[i].nrows, &err) || hb_pq_writer_finish(w, &info, &err)) {
-                fprintf(stderr, "bench_flush: %s\n", err.msg);
-                return 1;
-            }
-            hb_buf_free(&key);
-        }
-        hb_arena_free(&fa);
     }
+    hb_arena_free(&fa);
     double el = now_s() - t0;
     sum_ctx sum = { 0, 0 };
     st.list(st.self, "", sum_sizes, &sum, &err);

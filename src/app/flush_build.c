@@ -47,7 +47,7 @@ static size_t value_size(hb_ftype t)
     return t == HB_FT_BOOLEAN ? 1 : t == HB_FT_STRING ? sizeof(hb_slice) : 8;
 }
 
-int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch **out, size_t *nbatches, hb_err *err)
+int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch_fn fn, void *ctx, hb_err *err)
 {
     int rc = HB_OK;
     hb_mt_series **ser = NULL;
@@ -58,8 +58,6 @@ int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch **out, 
     int32_t *tagidx = NULL;
     hb_strmap tagset;
     hb_strmap_init(&tagset);
-    *out = NULL;
-    *nbatches = 0;
     size_t ns = t->nseries;
 
     /* series by key; each series' rows by time */
@@ -107,14 +105,14 @@ int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch **out, 
 
     /* columns: time, tags by name, fields by name */
     size_t ntags = tagset.count, nfields = t->nfields;
-    tagnames = malloc((ntags ? ntags : 1) * sizeof *tagnames);
+    tagnames = calloc(ntags ? ntags : 1, sizeof *tagnames);
     fieldpos = malloc((nfields ? nfields : 1) * sizeof *fieldpos);
     if (!tagnames || !fieldpos)
         goto nomem;
     size_t k = 0;
     for (size_t i = 0; i < tagset.cap; i++) {
         hb_strmap_slot *sl = &tagset.slots[i];
-        if (hb_strmap_live(sl) && !(tagnames[k++] = hb_arena_strndup(arena, sl->key, sl->klen)))
+        if (hb_strmap_live(sl) && !(tagnames[k++] = strndup(sl->key, sl->klen)))
             goto nomem;
     }
     qsort(tagnames, ntags, sizeof *tagnames, cmp_cstr);
@@ -141,27 +139,19 @@ int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch **out, 
         }
     size_t ncols = 1 + ntags + nfields;
 
-    /* count the hour buckets */
-    size_t nb = 0;
-    for (size_t i = 0; i < nrec; i++)
-        if (i == 0 || recs[i].hour != recs[i - 1].hour)
-            nb++;
-    hb_flush_batch *batches = hb_arena_calloc(arena, (nb ? nb : 1) * sizeof *batches);
-    if (!batches)
-        goto nomem;
-
-    size_t bi = 0;
     for (size_t i = 0; i < nrec;) {
         size_t end = i;
         while (end < nrec && recs[end].hour == recs[i].hour)
             end++;
         size_t n = end - i;
-        hb_flush_batch *b = &batches[bi++];
+        hb_flush_batch batch, *b = &batch;
+        memset(b, 0, sizeof *b);
         b->hour = recs[i].hour;
         b->nrows = n;
         b->ncols = ncols;
         b->cols = hb_arena_alloc(arena, ncols * sizeof *b->cols);
         b->vecs = hb_arena_calloc(arena, ncols * sizeof *b->vecs);
+        /* value arrays are not zeroed: null rows' entries are never read */
         int64_t *times = hb_arena_alloc(arena, n * sizeof *times);
         if (!b->cols || !b->vecs || !times)
             goto nomem;
@@ -178,7 +168,7 @@ int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch **out, 
         }
         /* tags */
         for (size_t c = 0; c < ntags; c++) {
-            hb_slice *vals = hb_arena_calloc(arena, n * sizeof *vals);
+            hb_slice *vals = hb_arena_alloc(arena, n * sizeof *vals);
             uint8_t *valid = hb_arena_calloc(arena, (n + 7) / 8);
             if (!vals || !valid)
                 goto nomem;
@@ -198,7 +188,7 @@ int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch **out, 
             uint32_t c = fieldpos[f];
             hb_ftype ty = t->field_types[c];
             size_t vs = value_size(ty);
-            char *vals = hb_arena_calloc(arena, n * vs);
+            char *vals = hb_arena_alloc(arena, n * vs);
             uint8_t *valid = hb_arena_calloc(arena, (n + 7) / 8);
             if (!vals || !valid)
                 goto nomem;
@@ -220,10 +210,12 @@ int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch **out, 
             b->cols[1 + ntags + f] = (hb_pq_coldef){ t->field_names[c], HB_PQ_FIELD, ty };
             b->vecs[1 + ntags + f] = (hb_pq_colvec){ valid, vals };
         }
+        rc = fn(ctx, b, err);
+        hb_arena_reset(arena);
+        if (rc)
+            goto out;
         i = end;
     }
-    *out = batches;
-    *nbatches = nb;
     goto out;
 nomem:
     rc = hb_err_set(err, HB_ENOMEM, "out of memory preparing %s for flush", t->measurement);
@@ -236,6 +228,8 @@ out:
     free(recs);
     free(fieldpos);
     free(tagidx);
+    for (size_t i = 0; tagnames && i < tagset.count; i++)
+        free((char *)tagnames[i]);
     free(tagnames);
     hb_strmap_free(&tagset);
     return rc;

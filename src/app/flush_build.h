@@ -31,9 +31,14 @@ typedef struct hb_flush_batch {
     int64_t min_time, max_time;
 } hb_flush_batch;
 
-/* Build the batches of t, in hour order, into *out (arena-owned; strings of
- * tag and string-field values point into the memtable, which must stay
- * unchanged while the batches are used: flush a frozen memtable). */
-int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch **out, size_t *nbatches, hb_err *err);
+/* Called once per hour bucket, in hour order. A non-zero return stops the
+ * build and is returned. */
+typedef int (*hb_flush_batch_fn)(void *ctx, const hb_flush_batch *b, hb_err *err);
+
+/* Build the batches of t one hour at a time and hand each to fn. A batch's
+ * arrays live in arena, which is reset after each call, so memory stays at
+ * one hour's worth; tag and string-field values point into the memtable,
+ * which must not change meanwhile (flush a frozen memtable). */
+int hb_flush_build(const hb_mt_table *t, hb_arena *arena, hb_flush_batch_fn fn, void *ctx, hb_err *err);
 
 #endif
