@@ -34,48 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hashmap.h"
+
 #define WAL_RECORD_VERSION 1
-
-/* ---- small open-addressing index used while encoding ---- */
-typedef struct {
-    uint64_t *keys;  /* hash or id; 0 = empty slot */
-    uint32_t *vals;
-    size_t cap;
-} u64map;
-
-static int u64map_init(u64map *m, size_t n)
-{
-    size_t cap = 16;
-    while (cap < n * 2)
-        cap *= 2;
-    m->keys = calloc(cap, sizeof *m->keys);
-    m->vals = malloc(cap * sizeof *m->vals);
-    m->cap = cap;
-    return m->keys && m->vals ? HB_OK : HB_ENOMEM;
-}
-
-static void u64map_free(u64map *m)
-{
-    free(m->keys);
-    free(m->vals);
-}
-
-/* Returns the slot for key k (key must be non-zero). */
-static size_t u64map_slot(const u64map *m, uint64_t k)
-{
-    size_t i = (size_t)(k * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
-    while (m->keys[i] && m->keys[i] != k)
-        i = (i + 1) & (m->cap - 1);
-    return i;
-}
-
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-    return h ? h : 1;
-}
 
 static int put_str(hb_buf *b, const char *p, size_t n)
 {
@@ -91,104 +52,59 @@ static int put_zz(hb_buf *b, int64_t v)
 int hb_wal_record_encode(hb_buf *out, const char *db, const char *rp, const hb_point *pts, size_t n, hb_err *err)
 {
     int rc = HB_OK;
-    u64map series = { 0 }, keys = { 0 };
-    uint32_t *pt_series = NULL;
-    /* field keys: dictionary order by first appearance; hashed, collisions resolved by compare */
-    const hb_slice **key_list = NULL;
+    hb_u64map series;   /* series id -> table position + 1 */
+    hb_strmap keys;     /* field key -> dictionary position + 1 */
+    hb_u64map_init(&series);
+    hb_strmap_init(&keys);
+    const hb_slice **key_list = NULL;  /* the dictionary, in first-seen order */
     size_t nkeys = 0, key_cap = 0, nseries = 0;
-    hb_buf pts_buf;
+    hb_buf ser, pts_buf;
+    hb_buf_init(&ser, 0);
     hb_buf_init(&pts_buf, 0);
 
-    if ((rc = u64map_init(&series, n)) || (rc = u64map_init(&keys, 64)))
-        goto oom;
-    pt_series = malloc((n ? n : 1) * sizeof *pt_series);
-    if (!pt_series)
-        goto oom;
-
-    /* series table */
-    rc = hb_buf_put_u8(out, WAL_RECORD_VERSION);
-    rc = rc ? rc : put_str(out, db, strlen(db));
-    rc = rc ? rc : put_str(out, rp, strlen(rp));
-    if (rc)
-        goto fail;
-    /* the series count comes first, so the table is built in a side buffer */
-    hb_buf ser;
-    hb_buf_init(&ser, 0);
-    for (size_t i = 0; i < n; i++) {
+    /* series table, built in a side buffer because its count comes first */
+    rc = hb_buf_put_uvarint(&pts_buf, n);
+    for (size_t i = 0; !rc && i < n; i++) {
         const hb_point *p = &pts[i];
-        uint64_t k = p->series_id ? p->series_id : hash_bytes(p->series_key.p, p->series_key.n);
-        size_t s = u64map_slot(&series, k);
-        if (!series.keys[s]) {
-            series.keys[s] = k;
-            series.vals[s] = (uint32_t)nseries++;
-            rc = put_str(&ser, p->series_key.p, p->series_key.n);
+        if (!p->series_id) {
+            rc = hb_err_set(err, HB_EINVAL, "encoding WAL record: point %zu has no series id", i);
+            goto out;
+        }
+        uintptr_t pos = (uintptr_t)hb_u64map_get(&series, p->series_id);
+        if (!pos) {
+            pos = ++nseries;
+            rc = hb_u64map_put(&series, p->series_id, (void *)pos);
+            rc = rc ? rc : put_str(&ser, p->series_key.p, p->series_key.n);
             rc = rc ? rc : put_str(&ser, p->measurement.p, p->measurement.n);
             rc = rc ? rc : hb_buf_put_uvarint(&ser, p->ntags);
             for (uint32_t t = 0; !rc && t < p->ntags; t++) {
                 rc = put_str(&ser, p->tags[t].key.p, p->tags[t].key.n);
                 rc = rc ? rc : put_str(&ser, p->tags[t].val.p, p->tags[t].val.n);
             }
-            if (rc) {
-                hb_buf_free(&ser);
-                goto fail;
-            }
         }
-        pt_series[i] = series.vals[s];
-    }
-    rc = hb_buf_put_uvarint(out, nseries);
-    rc = rc ? rc : hb_buf_append(out, ser.data, ser.len);
-    hb_buf_free(&ser);
-    if (rc)
-        goto fail;
-
-    /* points, collecting the field-key dictionary on the way */
-    int64_t prev = 0;
-    rc = hb_buf_put_uvarint(&pts_buf, n);
-    for (size_t i = 0; !rc && i < n; i++) {
-        const hb_point *p = &pts[i];
-        rc = hb_buf_put_uvarint(&pts_buf, pt_series[i]);
-        rc = rc ? rc : put_zz(&pts_buf, (int64_t)((uint64_t)p->time - (uint64_t)prev));
+        /* the point, collecting the field-key dictionary on the way */
+        rc = rc ? rc : hb_buf_put_uvarint(&pts_buf, pos - 1);
+        rc = rc ? rc : put_zz(&pts_buf, (int64_t)((uint64_t)p->time - (uint64_t)(i ? pts[i - 1].time : 0)));
         rc = rc ? rc : hb_buf_put_uvarint(&pts_buf, p->nfields);
-        prev = p->time;
         for (uint32_t f = 0; !rc && f < p->nfields; f++) {
             const hb_field *fl = &p->fields[f];
-            uint64_t h = hash_bytes(fl->key.p, fl->key.n);
-            size_t s;
-            for (;;) { /* probe, skipping hash collisions with different text */
-                s = u64map_slot(&keys, h);
-                if (!keys.keys[s] || hb_slice_eq(*key_list[keys.vals[s]], fl->key))
-                    break;
-                h = h * 31 + 7;
-                if (!h)
-                    h = 1;
-            }
-            if (!keys.keys[s]) {
-                if (nkeys * 2 >= keys.cap) { /* grow: rebuild with doubled capacity */
-                    u64map bigger;
-                    if (u64map_init(&bigger, keys.cap))
-                        goto oom;
-                    for (size_t j = 0; j < keys.cap; j++)
-                        if (keys.keys[j]) {
-                            size_t t = u64map_slot(&bigger, keys.keys[j]);
-                            bigger.keys[t] = keys.keys[j];
-                            bigger.vals[t] = keys.vals[j];
-                        }
-                    u64map_free(&keys);
-                    keys = bigger;
-                    s = u64map_slot(&keys, h);
-                }
+            uintptr_t kpos = (uintptr_t)hb_strmap_get(&keys, fl->key.p, fl->key.n);
+            if (!kpos) {
                 if (nkeys == key_cap) {
                     key_cap = key_cap ? key_cap * 2 : 32;
                     const hb_slice **nl = realloc(key_list, key_cap * sizeof *nl);
-                    if (!nl)
-                        goto oom;
+                    if (!nl) {
+                        rc = HB_ENOMEM;
+                        break;
+                    }
                     key_list = nl;
                 }
                 key_list[nkeys] = &fl->key;
-                keys.keys[s] = h;
-                keys.vals[s] = (uint32_t)nkeys++;
+                kpos = ++nkeys;
+                if ((rc = hb_strmap_put(&keys, fl->key.p, fl->key.n, (void *)kpos)))
+                    break;
             }
-            rc = hb_buf_put_uvarint(&pts_buf, keys.vals[s]);
+            rc = hb_buf_put_uvarint(&pts_buf, kpos - 1);
             rc = rc ? rc : hb_buf_put_u8(&pts_buf, (uint8_t)fl->type);
             if (rc)
                 break;
@@ -206,24 +122,22 @@ int hb_wal_record_encode(hb_buf *out, const char *db, const char *rp, const hb_p
             }
         }
     }
-    if (rc)
-        goto fail;
-    rc = hb_buf_put_uvarint(out, nkeys);
+    rc = rc ? rc : hb_buf_put_u8(out, WAL_RECORD_VERSION);
+    rc = rc ? rc : put_str(out, db, strlen(db));
+    rc = rc ? rc : put_str(out, rp, strlen(rp));
+    rc = rc ? rc : hb_buf_put_uvarint(out, nseries);
+    rc = rc ? rc : hb_buf_append(out, ser.data, ser.len);
+    rc = rc ? rc : hb_buf_put_uvarint(out, nkeys);
     for (size_t k = 0; !rc && k < nkeys; k++)
         rc = put_str(out, key_list[k]->p, key_list[k]->n);
     rc = rc ? rc : hb_buf_append(out, pts_buf.data, pts_buf.len);
     if (rc)
-        goto fail;
-    goto out;
-oom:
-    rc = HB_ENOMEM;
-fail:
-    hb_err_set(err, rc, "encoding WAL record: %s", hb_strerror(rc));
+        hb_err_set(err, rc, "encoding WAL record: %s", hb_strerror(rc));
 out:
-    u64map_free(&series);
-    u64map_free(&keys);
-    free(pt_series);
+    hb_u64map_free(&series);
+    hb_strmap_free(&keys);
     free(key_list);
+    hb_buf_free(&ser);
     hb_buf_free(&pts_buf);
     return rc;
 }

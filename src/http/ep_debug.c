@@ -7,6 +7,7 @@
 
 #include "app/services.h"
 #include "base/fmt.h"
+#include "domain/series_key.h"
 #include "http/http.h"
 
 typedef struct {
@@ -45,15 +46,6 @@ static int cmp_series(const void *a, const void *b)
     return c ? c : (x->key.n > y->key.n) - (x->key.n < y->key.n);
 }
 
-static void put_escaped(hb_buf *b, const char *s, const char *special)
-{
-    for (; *s; s++) {
-        if (strchr(special, *s))
-            hb_buf_putc(b, '\\');
-        hb_buf_putc(b, *s);
-    }
-}
-
 static void put_row(hb_buf *b, const hb_mt_table *t, const hb_mt_series *s, size_t r)
 {
     hb_buf_append(b, s->key.p, s->key.n);
@@ -64,7 +56,7 @@ static void put_row(hb_buf *b, const hb_mt_table *t, const hb_mt_series *s, size
             continue;
         hb_buf_putc(b, sep);
         sep = ',';
-        put_escaped(b, t->field_names[c], ", =");
+        hb_escape_tag(b, hb_slice_c(t->field_names[c]));  /* field keys escape like tags */
         hb_buf_putc(b, '=');
         switch (t->field_types[c]) {
         case HB_FT_FLOAT: {
