@@ -1893,3 +1893,17 @@ int hb_catalog_rp_wal_floor(hb_catalog *c, const char *db, const char *rp, uint6
     pthread_rwlock_unlock(&c->lock);
     return rc;
 }
+
+int hb_catalog_rp_duration(hb_catalog *c, const char *db, const char *rp, int64_t *duration_ns)
+{
+    int rc = HB_ENOTFOUND;
+    pthread_rwlock_rdlock(&c->lock);
+    cat_db *d = find_db(c, db);
+    const cat_rp *r = d ? rpset_find(&d->rs, rp) : NULL;
+    if (r) {
+        *duration_ns = r->duration;
+        rc = HB_OK;
+    }
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}

@@ -72,6 +72,8 @@ int hb_catalog_resolve_rp(hb_catalog *c, const char *db, const char *rp, char *o
 void hb_catalog_set_wal_seq_source(hb_catalog *c, uint64_t (*fn)(void *ctx), void *ctx);
 /* HB_ENOTFOUND when the database or policy does not exist. */
 int hb_catalog_rp_wal_floor(hb_catalog *c, const char *db, const char *rp, uint64_t *floor);
+/* The policy's duration (0 = infinite); HB_ENOTFOUND when it does not exist. */
+int hb_catalog_rp_duration(hb_catalog *c, const char *db, const char *rp, int64_t *duration_ns);
 
 /* --- write admission --- */
 typedef struct hb_admit_result {

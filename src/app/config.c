@@ -55,7 +55,12 @@ static const keydef keys[] = {
     { "storage", "wal_segment_bytes", K_UINT, OFF(storage.wal_segment_bytes), 0, 1 * KiB, 16 * GiB, NULL },
     { "flush", "interval_secs", K_INT, OFF(flush.interval_secs), 0, 1, YEAR_SECS, NULL },
     { "flush", "memtable_max_bytes", K_UINT, OFF(flush.memtable_max_bytes), 0, 1 * KiB, 1024 * GiB, NULL },
+    { "flush", "trigger_bytes", K_UINT, OFF(flush.trigger_bytes), 0, 1 * KiB, 1024 * GiB, NULL },
+    { "flush", "zstd_level", K_INT, OFF(flush.zstd_level), 0, 1, 19, NULL },
+    { "flush", "row_group_rows", K_UINT, OFF(flush.row_group_rows), 0, 1, 1u << 30, NULL },
     { "compaction", "interval_secs", K_INT, OFF(compaction.interval_secs), 0, 1, YEAR_SECS, NULL },
+    { "compaction", "min_files", K_INT, OFF(compaction.min_files), 0, 2, 1000000, NULL },
+    { "compaction", "enabled", K_BOOL, OFF(compaction.enabled), 0, 0, 1, NULL },
     { "retention", "check_interval_secs", K_INT, OFF(retention.check_interval_secs), 0, 1, YEAR_SECS, NULL },
     { "auth", "enabled", K_BOOL, OFF(auth.enabled), 0, 0, 1, NULL },
     { "logging", "level", K_STR, OFF(logging.level), SZ(logging.level), 1, 0, level_names },
@@ -82,7 +87,12 @@ void hb_config_defaults(hb_config *cfg)
     cfg->storage.wal_segment_bytes = 64 * MiB;
     cfg->flush.interval_secs = 10;
     cfg->flush.memtable_max_bytes = 256 * MiB;
+    cfg->flush.trigger_bytes = 64 * MiB;
+    cfg->flush.zstd_level = 1;
+    cfg->flush.row_group_rows = 65536;
     cfg->compaction.interval_secs = 30;
+    cfg->compaction.min_files = 2;
+    cfg->compaction.enabled = 1;
     cfg->retention.check_interval_secs = 1800;
     cfg->auth.enabled = 0;
     strcpy(cfg->logging.level, "info");

@@ -35,10 +35,15 @@ typedef struct hb_config {
     } storage;
     struct {
         int interval_secs;             /* 10 */
-        uint64_t memtable_max_bytes;   /* 256 MiB */
+        uint64_t memtable_max_bytes;   /* 256 MiB: writes get 503 beyond it */
+        uint64_t trigger_bytes;        /* 64 MiB: an active buffer this big is flushed early */
+        int zstd_level;                /* 1 (Parquet pages; also compaction output) */
+        uint64_t row_group_rows;       /* 65536 */
     } flush;
     struct {
         int interval_secs;             /* 30 */
+        int min_files;                 /* 2: an hour with this many files is merged */
+        int enabled;                   /* true */
     } compaction;
     struct {
         int check_interval_secs;       /* 1800 */

@@ -12,6 +12,7 @@
 
 #define PREFIX "pq:"
 #define NEXT_ID_KEY "pq_next_id"
+#define FLUSHED_KEY "pq_flushed_seq"
 
 typedef struct group {
     hb_file_entry *v;   /* sorted by (min_time, id) */
@@ -24,6 +25,7 @@ struct hb_registry {
     hb_strmap groups;   /* "db\0rp\0measurement" -> group * */
     hb_strmap paths;    /* path -> (void *)1 */
     uint64_t next_id;
+    uint64_t flushed_seq;
 };
 
 static void entry_free(hb_file_entry *e)
@@ -134,8 +136,9 @@ static void mem_remove(hb_registry *r, hb_buf *kb, const hb_file_entry *e)
 
 static json_t *entry_json(const hb_file_entry *e)
 {
-    return json_pack("{s:s, s:I, s:I, s:I, s:I}", "path", e->path, "min_time", (json_int_t)e->min_time, "max_time",
-                     (json_int_t)e->max_time, "rows", (json_int_t)e->rows, "bytes", (json_int_t)e->bytes);
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "path", e->path, "min_time", (json_int_t)e->min_time,
+                     "max_time", (json_int_t)e->max_time, "rows", (json_int_t)e->rows, "bytes", (json_int_t)e->bytes,
+                     "seq", (json_int_t)e->seq);
 }
 
 /* ---- loading ---- */
@@ -173,6 +176,8 @@ static int load_one(void *ctx, const char *key, size_t klen, const char *val, si
     e.max_time = json_integer_value(mx);
     e.rows = (uint64_t)json_integer_value(rows);
     e.bytes = (uint64_t)json_integer_value(bytes);
+    json_t *seq = json_object_get(j, "seq");
+    e.seq = json_is_integer(seq) ? (uint64_t)json_integer_value(seq) : 0;
     if (e.id >= l->r->next_id)
         l->r->next_id = e.id + 1;
     if ((rc = mem_add(l->r, &l->kb, &e)))
@@ -203,6 +208,22 @@ static void groups_free(hb_registry *r)
     hb_strmap_free(&r->paths);
 }
 
+/* 1 and *v when key holds a decimal number. */
+static int get_u64(hb_meta_port *kv, const char *key, uint64_t *v)
+{
+    char *val = NULL;
+    size_t vl = 0;
+    hb_err e;
+    int found = kv->get(kv->self, key, strlen(key), &val, &vl, &e) == HB_OK;
+    if (found) {
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "%.*s", (int)(vl < 31 ? vl : 31), val);
+        *v = strtoull(tmp, NULL, 10);
+    }
+    free(val);
+    return found;
+}
+
 int hb_registry_open(hb_meta_port *kv, hb_registry **out, hb_err *err)
 {
     hb_registry *r = calloc(1, sizeof *r);
@@ -219,16 +240,11 @@ int hb_registry_open(hb_meta_port *kv, hb_registry **out, hb_err *err)
     int rc = kv->scan(kv->self, PREFIX, strlen(PREFIX), load_one, &l, err);
     hb_buf_free(&l.kb);
     hb_buf_free(&l.part);
-    char *v = NULL;
-    size_t vl = 0;
-    if (!rc && kv->get(kv->self, NEXT_ID_KEY, strlen(NEXT_ID_KEY), &v, &vl, err) == HB_OK) {
-        char tmp[32];
-        snprintf(tmp, sizeof tmp, "%.*s", (int)(vl < 31 ? vl : 31), v);
-        unsigned long long id = strtoull(tmp, NULL, 10);
-        if (id > r->next_id)
-            r->next_id = id;
-    }
-    free(v);
+    uint64_t id = 0;
+    if (!rc && get_u64(kv, NEXT_ID_KEY, &id) && id > r->next_id)
+        r->next_id = id;
+    if (!rc)
+        get_u64(kv, FLUSHED_KEY, &r->flushed_seq);
     if (rc) {
         hb_registry_close(r);
         return rc;
@@ -256,7 +272,7 @@ uint64_t hb_registry_next_id(hb_registry *r)
 }
 
 int hb_registry_commit(hb_registry *r, const hb_file_entry *add, size_t nadd, const hb_file_entry *remove,
-                       size_t nremove, hb_err *err)
+                       size_t nremove, uint64_t flushed_seq, hb_err *err)
 {
     hb_buf kb;
     hb_buf_init(&kb, 0);
@@ -284,10 +300,17 @@ int hb_registry_commit(hb_registry *r, const hb_file_entry *add, size_t nadd, co
     int il = snprintf(idtxt, sizeof idtxt, "%llu", (unsigned long long)r->next_id);
     if (r->kv->batch_put(b, NEXT_ID_KEY, strlen(NEXT_ID_KEY), idtxt, (size_t)il))
         goto nomem;
+    if (flushed_seq) {
+        il = snprintf(idtxt, sizeof idtxt, "%llu", (unsigned long long)flushed_seq);
+        if (r->kv->batch_put(b, FLUSHED_KEY, strlen(FLUSHED_KEY), idtxt, (size_t)il))
+            goto nomem;
+    }
     rc = r->kv->batch_commit(r->kv->self, b, 1, err);
     b = NULL;
     if (rc)
         goto out;
+    if (flushed_seq)
+        r->flushed_seq = flushed_seq;
     for (size_t i = 0; i < nremove; i++)
         mem_remove(r, &kb, &remove[i]);
     for (size_t i = 0; i < ncopies; i++) {
@@ -375,6 +398,34 @@ int hb_registry_files_of(hb_registry *r, const char *db, const char *rp, hb_file
             continue;
         rc = collect(s->val, INT64_MIN, INT64_MAX, out, n, &cap);
     }
+    pthread_rwlock_unlock(&r->lock);
+    if (rc) {
+        hb_file_entries_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return hb_err_set(err, HB_ENOMEM, "out of memory listing files");
+    }
+    return HB_OK;
+}
+
+uint64_t hb_registry_flushed_seq(hb_registry *r)
+{
+    pthread_rwlock_rdlock(&r->lock);
+    uint64_t v = r->flushed_seq;
+    pthread_rwlock_unlock(&r->lock);
+    return v;
+}
+
+int hb_registry_all(hb_registry *r, hb_file_entry **out, size_t *n, hb_err *err)
+{
+    size_t cap = 0;
+    int rc = HB_OK;
+    *out = NULL;
+    *n = 0;
+    pthread_rwlock_rdlock(&r->lock);
+    for (size_t i = 0; !rc && i < r->groups.cap; i++)
+        if (hb_strmap_live(&r->groups.slots[i]))
+            rc = collect(r->groups.slots[i].val, INT64_MIN, INT64_MAX, out, n, &cap);
     pthread_rwlock_unlock(&r->lock);
     if (rc) {
         hb_file_entries_free(*out, *n);

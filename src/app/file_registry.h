@@ -11,8 +11,15 @@
  *        (db, rp, measurement escaped with meta_key.h; min_time and id as 16
  *        hex digits, min_time with its sign bit flipped so keys sort by time)
  * Value: {"path":"db/rp/m/2024-01-15/10.parquet","min_time":N,"max_time":N,
- *         "rows":N,"bytes":N}
- * Plus "pq_next_id" -> the next file id (decimal), never reused.
+ *         "rows":N,"bytes":N,"seq":N}
+ *        seq: the highest WAL sequence number whose points the file holds
+ *        (a compacted file: the highest of its inputs). Newer data has a
+ *        higher seq, so when two files hold the same (series, time) the
+ *        one with the higher seq (then the higher id) wins.
+ * Plus "pq_next_id" -> the next file id (decimal), never reused, and
+ * "pq_flushed_seq" -> every WAL record <= this is in registered files
+ * (decimal; written in the same batch as the flush's files, so WAL replay
+ * after a crash skips exactly what was flushed).
  *
  * Everything is also held in memory, per (db, rp, measurement) sorted by
  * min_time, for query planning. Thread-safe. */
@@ -31,6 +38,7 @@ typedef struct hb_file_entry {
     int64_t min_time, max_time; /* inclusive */
     uint64_t rows, bytes;
     uint64_t id;                /* unique, from hb_registry_next_id */
+    uint64_t seq;               /* newest WAL record in the file (see above) */
 } hb_file_entry;
 
 typedef struct hb_registry hb_registry;
@@ -43,9 +51,13 @@ void hb_registry_close(hb_registry *r);
 uint64_t hb_registry_next_id(hb_registry *r);
 
 /* Atomically register add[] and unregister remove[] (matched by db, rp,
- * measurement, min_time and id) in one synced metadata batch. */
+ * measurement, min_time and id) in one synced metadata batch; flushed_seq
+ * > 0 also records it as the new "pq_flushed_seq". */
 int hb_registry_commit(hb_registry *r, const hb_file_entry *add, size_t nadd, const hb_file_entry *remove,
-                       size_t nremove, hb_err *err);
+                       size_t nremove, uint64_t flushed_seq, hb_err *err);
+
+/* The last committed flushed_seq (0 when nothing was ever flushed). */
+uint64_t hb_registry_flushed_seq(hb_registry *r);
 
 /* Copies of the files of one measurement whose [min_time, max_time]
  * overlaps [tmin, tmax], by min_time. Free with hb_file_entries_free. */
@@ -54,6 +66,10 @@ int hb_registry_files(hb_registry *r, const char *db, const char *rp, const char
 
 /* Copies of every file of a database (rp NULL) or of one policy. */
 int hb_registry_files_of(hb_registry *r, const char *db, const char *rp, hb_file_entry **out, size_t *n, hb_err *err);
+
+/* Copies of every registered file, grouped by (db, rp, measurement) and
+ * by min_time within a group. */
+int hb_registry_all(hb_registry *r, hb_file_entry **out, size_t *n, hb_err *err);
 
 /* 1 if path is a registered file. */
 int hb_registry_has_path(hb_registry *r, const char *path);

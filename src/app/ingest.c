@@ -5,25 +5,25 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/retention.h"
 #include "base/arena.h"
 #include "base/log.h"
 #include "domain/lineproto.h"
 #include "format/wal_record.h"
 
-int hb_ingest_init(hb_ingest *s, hb_catalog *cat, hb_wal_port *wal, hb_memtable *mt, hb_clock_port clock,
+int hb_ingest_init(hb_ingest *s, hb_catalog *cat, hb_wal_port *wal, hb_memset *ms, hb_clock_port clock,
                    const hb_ingest_limits *limits)
 {
     memset(s, 0, sizeof *s);
     s->catalog = cat;
     s->wal = wal;
-    s->memtable = mt;
+    s->memset = ms;
     s->clock = clock;
     s->limits = *limits;
-    pthread_mutex_init(&s->order_lock, NULL);
     return HB_OK;
 }
 
-void hb_ingest_destroy(hb_ingest *s) { pthread_mutex_destroy(&s->order_lock); }
+void hb_ingest_destroy(hb_ingest *s) { (void)s; }
 
 static void fail(hb_write_res *res, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void fail(hb_write_res *res, int status, const char *fmt, ...)
@@ -99,12 +99,20 @@ static int commit_points(hb_ingest *s, const char *db, const char *rp, hb_point 
     int rc = hb_wal_record_encode(&rec, db, rp, pts, n, err);
     if (rc)
         goto out;
-    uint64_t seq = 0;
-    pthread_mutex_lock(&s->order_lock);
-    rc = s->wal->append(s->wal->self, rec.data, rec.len, &seq, err);
+    uint64_t seq = 0, floor;
+    hb_memset_lock_order(s->memset);
+    /* a DROP (which holds the order lock) may have come after admission */
+    if (hb_catalog_rp_wal_floor(s->catalog, db, rp, &floor))
+        rc = hb_err_set(err, HB_ENOTFOUND, "retention policy not found: %s", rp);
     if (!rc)
-        rc = hb_memtable_insert(s->memtable, db, rp, pts, n, err);
-    pthread_mutex_unlock(&s->order_lock);
+        rc = s->wal->append(s->wal->self, rec.data, rec.len, &seq, err);
+    hb_memtable *active = hb_memset_active(s->memset);
+    if (!rc)
+        rc = hb_memtable_insert(active, db, rp, pts, n, err);
+    size_t active_bytes = hb_memtable_bytes(active);
+    hb_memset_unlock_order(s->memset);
+    if (!rc && s->want_flush && s->limits.flush_trigger_bytes && active_bytes >= s->limits.flush_trigger_bytes)
+        s->want_flush(s->want_flush_ctx);
     if (!rc)
         rc = s->wal->wait_durable(s->wal->self, seq, err);
 out:
@@ -139,7 +147,7 @@ void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res)
         fail(res, 500, "%s", err.msg);
         return;
     }
-    if (s->limits.memtable_max_bytes && hb_memtable_bytes(s->memtable) >= s->limits.memtable_max_bytes) {
+    if (s->limits.memtable_max_bytes && hb_memset_bytes(s->memset) >= s->limits.memtable_max_bytes) {
         res->retry_after_secs = 1;
         fail(res, 503, "write buffer is full (%zu bytes): retry later", (size_t)s->limits.memtable_max_bytes);
         return;
@@ -179,6 +187,17 @@ void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res)
         fail(res, 500, "out of memory");
         goto out;
     }
+    /* as InfluxDB: points older than the policy keeps are dropped */
+    size_t ret_dropped = 0;
+    int64_t floor = hb_retention_floor(s->catalog, req->db, rp, s->clock.now_ns(s->clock.self));
+    if (floor != INT64_MIN) {
+        size_t j = 0;
+        for (size_t i = 0; i < n; i++)
+            if (lp.points[i].time >= floor)
+                lp.points[j++] = lp.points[i];
+        ret_dropped = n - j;
+        n = j;
+    }
     hb_admit_result adm;
     memset(&adm, 0, sizeof adm);
     if ((rc = hb_catalog_admit(s->catalog, req->db, lp.points, n, &adm, &err))) {
@@ -196,6 +215,8 @@ void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res)
     if (tag_dropped || adm.dropped)
         fail(res, 400, "partial write: %s dropped=%zu", tag_dropped ? tag_reason : adm.reason,
              tag_dropped + adm.dropped);
+    else if (ret_dropped)   /* reported in preference to parse errors, not counted with conflicts */
+        fail(res, 400, "partial write: points beyond retention policy dropped=%zu", ret_dropped);
     else if (lp.nfailed)
         fail(res, 400, "partial write: %s dropped=0", hb_buf_cstr(&lp.errors));
 out:
@@ -234,18 +255,20 @@ static int replay_one(void *ctx, uint64_t seq, const void *data, size_t len, hb_
     if (adm.dropped)
         hb_log_warn("WAL replay: record %llu: %zu points conflict with the current schema and were skipped: %s",
                     (unsigned long long)seq, adm.dropped, adm.reason);
-    if ((r = hb_memtable_insert(rc->s->memtable, db, rp, b.points, adm.accepted, err)))
+    if ((r = hb_memtable_insert(hb_memset_active(rc->s->memset), db, rp, b.points, adm.accepted, err)))
         return r;
     rc->records++;
     rc->points += adm.accepted;
     return HB_OK;
 }
 
-int hb_ingest_replay(hb_ingest *s, uint64_t *records, uint64_t *points, hb_err *err)
+int hb_ingest_replay(hb_ingest *s, uint64_t flushed_seq, uint64_t *records, uint64_t *points, hb_err *err)
 {
     replay_ctx ctx = { .s = s };
     hb_arena_init(&ctx.arena, 1 << 20, 0);
-    int rc = s->wal->replay(s->wal->self, 1, replay_one, &ctx, err);
+    hb_memset_lock_order(s->memset);
+    int rc = s->wal->replay(s->wal->self, flushed_seq + 1, replay_one, &ctx, err);
+    hb_memset_unlock_order(s->memset);
     hb_arena_free(&ctx.arena);
     *records = ctx.records;
     *points = ctx.points;

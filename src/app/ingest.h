@@ -1,10 +1,11 @@
 /* The write path: line protocol body -> parse -> catalog admission -> WAL ->
  * in-memory buffer, with InfluxDB 1.x's answers (status and error text).
  *
- * Ordering: the WAL append and the memtable insert happen under one mutex,
- * so WAL order equals buffer order and a flush hand-off at sequence S covers
- * exactly the records <= S. The fsync wait (group commit) happens outside
- * that mutex, so concurrent writers share fsyncs. */
+ * Ordering: the WAL append and the memtable insert happen under the
+ * memset's order lock, so WAL order equals buffer order and a flush
+ * hand-off at sequence S covers exactly the records <= S. The fsync wait
+ * (group commit) happens outside that lock, so concurrent writers share
+ * fsyncs. */
 #ifndef HB_APP_INGEST_H
 #define HB_APP_INGEST_H
 
@@ -13,7 +14,7 @@
 #include <stdint.h>
 
 #include "app/catalog.h"
-#include "app/memtable.h"
+#include "app/memset.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "ports/clock_port.h"
@@ -23,15 +24,17 @@ typedef struct hb_ingest_limits {
     size_t max_points_per_request;  /* 0 = unlimited */
     size_t max_line_bytes;          /* 0 = unlimited */
     size_t memtable_max_bytes;      /* 0 = unlimited: beyond it writes get 503 */
+    size_t flush_trigger_bytes;     /* 0 = never: past it the active memtable asks for a flush */
 } hb_ingest_limits;
 
 typedef struct hb_ingest {
     hb_catalog *catalog;
     hb_wal_port *wal;
-    hb_memtable *memtable;
+    hb_memset *memset;
     hb_clock_port clock;
     hb_ingest_limits limits;
-    pthread_mutex_t order_lock;     /* WAL append + memtable insert */
+    void (*want_flush)(void *ctx);  /* called (cheaply, maybe often) past flush_trigger_bytes */
+    void *want_flush_ctx;
 } hb_ingest;
 
 typedef struct hb_write_req {
@@ -49,15 +52,16 @@ typedef struct hb_write_res {
     int retry_after_secs;    /* for 503 */
 } hb_write_res;
 
-int hb_ingest_init(hb_ingest *s, hb_catalog *cat, hb_wal_port *wal, hb_memtable *mt, hb_clock_port clock,
+int hb_ingest_init(hb_ingest *s, hb_catalog *cat, hb_wal_port *wal, hb_memset *ms, hb_clock_port clock,
                    const hb_ingest_limits *limits);
 void hb_ingest_destroy(hb_ingest *s);
 
 /* Handle one /write request. Always fills res (status + error text). */
 void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res);
 
-/* Replay the WAL into the memtable at start-up (re-admitting schemas).
- * Returns the number of points replayed in *points. */
-int hb_ingest_replay(hb_ingest *s, uint64_t *records, uint64_t *points, hb_err *err);
+/* Replay the WAL records after flushed_seq (the earlier ones are in
+ * registered Parquet files) into the active memtable at start-up,
+ * re-admitting schemas. Returns the counts replayed. */
+int hb_ingest_replay(hb_ingest *s, uint64_t flushed_seq, uint64_t *records, uint64_t *points, hb_err *err);
 
 #endif

@@ -8,6 +8,7 @@ struct hb_memtable {
     hb_strmap tables;      /* "db\0rp\0measurement" -> hb_mt_table * */
     size_t bytes;          /* approximate heap bytes held */
     size_t rows;
+    int refs;              /* atomic; the last hb_memtable_unref frees */
 };
 
 hb_memtable *hb_memtable_new(void)
@@ -17,7 +18,20 @@ hb_memtable *hb_memtable_new(void)
         return NULL;
     pthread_rwlock_init(&m->lock, NULL);
     hb_strmap_init(&m->tables);
+    m->refs = 1;
     return m;
+}
+
+hb_memtable *hb_memtable_ref(hb_memtable *m)
+{
+    __atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+    return m;
+}
+
+void hb_memtable_unref(hb_memtable *m)
+{
+    if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        hb_memtable_free(m);
 }
 
 static void series_free(hb_mt_series *s)

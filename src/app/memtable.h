@@ -50,9 +50,14 @@ typedef struct hb_mt_table {
 
 typedef struct hb_memtable hb_memtable;
 
-/* Returns a new empty memtable owned by the caller (free with hb_memtable_free). */
+/* Returns a new empty memtable holding one reference owned by the caller
+ * (release with hb_memtable_unref, or hb_memtable_free when unshared). */
 hb_memtable *hb_memtable_new(void);
 void hb_memtable_free(hb_memtable *m);
+/* Reference counting, for readers that keep a frozen memtable alive while
+ * the flush retires it. ref returns m; the last unref frees. NULL: no-op. */
+hb_memtable *hb_memtable_ref(hb_memtable *m);
+void hb_memtable_unref(hb_memtable *m);
 
 /* Append points (series_id set, field types already admitted by the catalog).
  * Never fails for being full: callers check hb_memtable_bytes first. */

@@ -180,10 +180,7 @@ static int exec_drop_database(exec_ctx *x, const hb_iql_stmt *st)
 {
     const char *name = dupstr(x->res, st->u.name);
     hb_services *svc = x->qs->svc;
-    int rc = hb_catalog_drop_database(svc->catalog, name, &x->err);
-    if (!rc)
-        hb_memtable_drop(svc->memtable, name, NULL);
-    return rc;
+    return hb_store_drop(&svc->store, name, NULL, &x->err);
 }
 
 static int exec_show_databases(exec_ctx *x)
@@ -242,10 +239,7 @@ static int exec_drop_rp(exec_ctx *x, const hb_iql_stmt *st)
     const char *db = dupstr(x->res, st->u.on.database);
     const char *rp = dupstr(x->res, st->u.on.name);
     hb_services *svc = x->qs->svc;
-    int rc = hb_catalog_drop_rp(svc->catalog, db, rp, &x->err);
-    if (!rc)
-        hb_memtable_drop(svc->memtable, db, rp);
-    return rc;
+    return hb_store_drop(&svc->store, db, rp, &x->err);
 }
 
 static int exec_show_rps(exec_ctx *x, const hb_iql_stmt *st)

@@ -6,9 +6,15 @@
 #include "app/catalog.h"
 #include "app/config.h"
 #include "app/ingest.h"
-#include "app/memtable.h"
+#include "app/compact.h"
+#include "app/file_registry.h"
+#include "app/flush.h"
+#include "app/memset.h"
+#include "app/store.h"
+#include "app/ticker.h"
 #include "ports/clock_port.h"
 #include "ports/meta_port.h"
+#include "ports/storage_port.h"
 #include "ports/wal_port.h"
 
 struct hb_query_service;
@@ -19,8 +25,14 @@ typedef struct hb_services {
     hb_meta_port meta;
     hb_wal_port wal;
     hb_catalog *catalog;
-    hb_memtable *memtable;
+    hb_storage_port storage;
+    hb_registry *registry;
+    hb_memset *memset;
+    hb_store store;
     hb_ingest ingest;
+    hb_flusher flusher;
+    hb_compactor compactor;
+    hb_ticker flush_ticker, compact_ticker, retention_ticker;
     struct hb_query_service *query;
 } hb_services;
 

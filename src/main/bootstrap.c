@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "adapters/meta_rocksdb.h"
+#include "adapters/storage_local.h"
 #include "adapters/wal_file.h"
 #include "app/query_service.h"
+#include "app/retention.h"
 #include "base/log.h"
 
 /* mkdir -p */
@@ -52,6 +54,36 @@ static uint64_t wal_last_seq(void *ctx)
 {
     hb_wal_port *w = ctx;
     return w->last_seq(w->self);
+}
+
+static void flush_tick(void *ctx)
+{
+    hb_services *svc = ctx;
+    hb_err err;
+    if (hb_flush_now(&svc->flusher, &err))
+        hb_log_error("flush failed (retried at the next interval): %s", err.msg);
+}
+
+static void compact_tick(void *ctx)
+{
+    hb_services *svc = ctx;
+    hb_err err;
+    if (hb_compact_now(&svc->compactor, &err))
+        hb_log_error("compaction failed (retried at the next interval): %s", err.msg);
+}
+
+static void retention_tick(void *ctx)
+{
+    hb_services *svc = ctx;
+    hb_err err;
+    if (hb_retention_run(&svc->store, svc->clock.now_ns(svc->clock.self), NULL, &err))
+        hb_log_error("retention check failed (retried at the next interval): %s", err.msg);
+}
+
+static void want_flush(void *ctx)
+{
+    hb_services *svc = ctx;
+    hb_ticker_kick(&svc->flush_ticker);
 }
 
 static unsigned http_threads(const hb_config *c)
@@ -98,27 +130,67 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
     s->wal_open = 1;
     hb_catalog_set_wal_seq_source(svc->catalog, wal_last_seq, &svc->wal);
 
-    svc->memtable = hb_memtable_new();
-    if (!svc->memtable) {
+    if ((rc = hb_storage_local_open(c->storage.data_dir, &svc->storage, err)))
+        goto fail;
+    s->storage_open = 1;
+    if ((rc = hb_registry_open(&svc->meta, &svc->registry, err)))
+        goto fail;
+    svc->memset = hb_memset_new();
+    if (!svc->memset) {
         rc = hb_err_set(err, HB_ENOMEM, "out of memory");
         goto fail;
     }
+    if ((rc = hb_store_init(&svc->store, svc->catalog, svc->memset, svc->registry, &svc->storage, err)))
+        goto fail;
+    s->store_open = 1;
+    uint64_t orphans = 0;
+    if ((rc = hb_store_remove_orphans(&svc->store, &orphans, err)))
+        goto fail;
+    if (orphans)
+        hb_log_info("removed %llu leftover data files of interrupted flushes or compactions",
+                    (unsigned long long)orphans);
+
     hb_ingest_limits lim = {
         .max_points_per_request = c->server.max_points_per_request,
         .max_line_bytes = c->server.max_line_bytes,
         .memtable_max_bytes = c->flush.memtable_max_bytes,
+        .flush_trigger_bytes = c->flush.trigger_bytes < c->flush.memtable_max_bytes / 2
+                                   ? c->flush.trigger_bytes
+                                   : c->flush.memtable_max_bytes / 2,
     };
-    hb_ingest_init(&svc->ingest, svc->catalog, &svc->wal, svc->memtable, svc->clock, &lim);
+    hb_ingest_init(&svc->ingest, svc->catalog, &svc->wal, svc->memset, svc->clock, &lim);
+    svc->ingest.want_flush = want_flush;
+    svc->ingest.want_flush_ctx = svc;
     s->ingest_open = 1;
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    uint64_t records = 0, points = 0;
-    if ((rc = hb_ingest_replay(&svc->ingest, &records, &points, err)))
+    uint64_t records = 0, points = 0, flushed = hb_registry_flushed_seq(svc->registry);
+    if ((rc = hb_ingest_replay(&svc->ingest, flushed, &records, &points, err)))
         goto fail;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    hb_log_info("WAL replay: %llu records, %llu points in %.3f s", (unsigned long long)records,
-                (unsigned long long)points, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+    hb_log_info("WAL replay: %llu records, %llu points in %.3f s (records up to %llu are in Parquet files)",
+                (unsigned long long)records, (unsigned long long)points,
+                (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, (unsigned long long)flushed);
+
+    hb_pq_writer_opts pq;
+    hb_pq_writer_opts_default(&pq);
+    pq.zstd_level = c->flush.zstd_level;
+    pq.row_group_rows = c->flush.row_group_rows;
+    hb_flusher_init(&svc->flusher, &svc->store, &svc->wal, svc->clock, &pq);
+    s->flusher_open = 1;
+    hb_compactor_init(&svc->compactor, &svc->store, &pq, c->compaction.min_files);
+    s->compactor_open = 1;
+    if (hb_ticker_start(&svc->flush_ticker, (int64_t)c->flush.interval_secs * 1000, flush_tick, svc) ||
+        (c->compaction.enabled &&
+         hb_ticker_start(&svc->compact_ticker, (int64_t)c->compaction.interval_secs * 1000, compact_tick, svc)) ||
+        hb_ticker_start(&svc->retention_ticker, (int64_t)c->retention.check_interval_secs * 1000, retention_tick,
+                        svc)) {
+        rc = hb_err_set(err, HB_EIO, "cannot start the background services");
+        goto fail;
+    }
+    /* expired files go at once, not after the first interval */
+    retention_tick(svc);
 
     if ((rc = hb_query_service_new(svc, &svc->query, err)))
         goto fail;
@@ -151,6 +223,21 @@ void hb_server_stop(hb_server *s)
         hb_query_service_free(svc->query);
         svc->query = NULL;
     }
+    hb_ticker_stop(&svc->retention_ticker);
+    hb_ticker_stop(&svc->compact_ticker);
+    hb_ticker_stop(&svc->flush_ticker);
+    if (s->compactor_open) {
+        hb_compactor_destroy(&svc->compactor);
+        s->compactor_open = 0;
+    }
+    if (s->flusher_open) {
+        /* everything buffered goes to Parquet, so a restart replays nothing */
+        hb_err err;
+        if (hb_flush_now(&svc->flusher, &err))
+            hb_log_error("final flush failed (the WAL keeps the points): %s", err.msg);
+        hb_flusher_destroy(&svc->flusher);
+        s->flusher_open = 0;
+    }
     if (s->wal_open) {
         hb_err err;
         if (svc->wal.sync(svc->wal.self, &err))
@@ -162,8 +249,18 @@ void hb_server_stop(hb_server *s)
         hb_ingest_destroy(&svc->ingest);
         s->ingest_open = 0;
     }
-    hb_memtable_free(svc->memtable);
-    svc->memtable = NULL;
+    if (s->store_open) {
+        hb_store_destroy(&svc->store);
+        s->store_open = 0;
+    }
+    hb_memset_free(svc->memset);
+    svc->memset = NULL;
+    hb_registry_close(svc->registry);
+    svc->registry = NULL;
+    if (s->storage_open) {
+        svc->storage.close(svc->storage.self);
+        s->storage_open = 0;
+    }
     if (svc->catalog) {
         hb_catalog_close(svc->catalog);
         svc->catalog = NULL;

@@ -13,7 +13,7 @@ typedef struct hb_server {
     hb_services svc;
     hb_http_server *http;
     int lock_fd;          /* flock on {storage.dir}/LOCK: one server per directory */
-    int wal_open, meta_open, ingest_open;
+    int wal_open, meta_open, ingest_open, storage_open, store_open, flusher_open, compactor_open;
 } hb_server;
 
 /* Open storage, replay the WAL, start listening. On failure everything

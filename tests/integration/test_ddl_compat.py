@@ -1,5 +1,7 @@
 """Database and retention-policy statements compared with the reference
 InfluxDB 1.x: the same statements, in order, against both servers."""
+import time
+
 import pytest
 
 STATEMENTS = [
@@ -134,9 +136,10 @@ def test_ddl_survives_restart(make_server):
     after = [s.query(q).json() for q in ("SHOW DATABASES", "SHOW RETENTION POLICIES ON a",
                                           "SHOW RETENTION POLICIES ON b")]
     assert before == after
-    # the default policy is where writes without rp go
-    assert s.write("a", "m v=1 1").status == 204
-    assert s.export("a", "r1") == ["m v=1 1"]
+    # the default policy is where writes without rp go (a recent point: r1 keeps one day)
+    now = time.time_ns()
+    assert s.write("a", "m v=1 %d" % now).status == 204
+    assert s.export("a", "r1") == ["m v=1 %d" % now]
 
 
 def test_dropped_database_data_does_not_come_back(make_server):

@@ -1,7 +1,9 @@
 """Caps on network input: body size, gzip bombs, line length, points per request."""
 import gzip
 import json
+import os
 import subprocess
+import time
 
 
 def create(ep, db):
@@ -76,8 +78,16 @@ def test_too_many_points_is_413(make_server):
 
 
 def test_full_write_buffer_is_503_with_retry_after(make_server):
-    s = make_server(env={"HYPERBYTEDB__FLUSH__MEMTABLE_MAX_BYTES": "200000"})
+    """When the flush cannot drain the buffer (here: the database's data
+    directory is blocked by a file, as a full or broken disk would), writes
+    get 503 + Retry-After instead of growing memory; once the flush works
+    again they are accepted and nothing acknowledged is lost."""
+    s = make_server(env={"HYPERBYTEDB__FLUSH__MEMTABLE_MAX_BYTES": "200000",
+                         "HYPERBYTEDB__FLUSH__INTERVAL_SECS": "1"})
     create(s, "full")
+    blocker = os.path.join(s.data_dir, "storage", "data", "full")
+    with open(blocker, "w") as f:
+        f.write("not a directory")
     statuses = []
     for k in range(50):
         r = s.write("full", "".join("m,h=%d v=%d %d\n" % (i % 50, i, k * 10000 + i) for i in range(1000)))
@@ -87,3 +97,13 @@ def test_full_write_buffer_is_503_with_retry_after(make_server):
             assert "error" in r.json()
             break
     assert statuses[-1] == 503 and all(st == 204 for st in statuses[:-1])
+    acked = 1000 * (len(statuses) - 1)
+    os.remove(blocker)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        r = s.write("full", "m,h=x v=1 999999999")
+        if r.status == 204:
+            break
+        time.sleep(0.2)
+    assert r.status == 204
+    assert len(s.export("full")) == acked + 1

@@ -215,3 +215,24 @@ def test_time_tag_and_field(server, influxd):
         seed_shards(influxd, "tm", body, {})
         seed_shards(server, "tm", body, {})
         same(influxd.write("tm", body), server.write("tm", body), repr(body))
+
+
+@pytest.mark.parametrize("lines", [
+    ["m v=1 {old}", "m v=2 {now}"],
+    ["m v=1 {old}"],
+    ["m v=1 {old}", "m v=2 {now}", "m x"],
+    ["m v=1 {old}", "m v=3i {now}"],
+    ["m v=1 {old}", "m v=1 {old2}", "m v=2 {now}"],
+])
+def test_points_beyond_retention_are_dropped(server, influxd, lines):
+    """A point older than the policy's duration is dropped on write, with
+    InfluxDB's message; it is reported in preference to parse errors but not
+    counted with field type conflicts."""
+    import time
+    now = int(time.time())
+    body = "\n".join(lines).format(old=now - 7200, old2=now - 3 * 3600, now=now)
+    for ep in (server, influxd):
+        ep.query("DROP DATABASE rw")
+        assert ep.query("CREATE DATABASE rw WITH DURATION 1h").status == 200
+        ep.write("rw", "m v=0 %d" % now, precision="s")   # the shard and the float type exist
+    same(influxd.write("rw", body, precision="s"), server.write("rw", body, precision="s"), body)

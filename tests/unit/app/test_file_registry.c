@@ -17,7 +17,7 @@ static hb_file_entry E(const char *db, const char *rp, const char *m, int64_t lo
     static int k;
     char *p = paths[k++ % 64];
     snprintf(p, 128, "%s/%s/%s/%llu.parquet", db, rp, m, (unsigned long long)id);
-    hb_file_entry e = { p, (char *)db, (char *)rp, (char *)m, lo, hi, 10, 100, id };
+    hb_file_entry e = { p, (char *)db, (char *)rp, (char *)m, lo, hi, 10, 100, id, id * 10 };
     return e;
 }
 
@@ -32,7 +32,7 @@ static void register_list_replace(void **state)
     assert_true(a >= 1 && b == a + 1 && c == b + 1);
     hb_file_entry add[4] = { E("db", "rp", "cpu", 200, 299, b), E("db", "rp", "cpu", 100, 199, a),
                              E("db", "rp", "mem", 100, 199, c), E("d:b", "rp", "cpu", -50, -1, 99) };
-    assert_int_equal(hb_registry_commit(r, add, 4, NULL, 0, &err), 0);
+    assert_int_equal(hb_registry_commit(r, add, 4, NULL, 0, 0, &err), 0);
 
     hb_file_entry *v;
     size_t n;
@@ -61,7 +61,12 @@ static void register_list_replace(void **state)
     uint64_t d = hb_registry_next_id(r);
     hb_file_entry merged = E("db", "rp", "cpu", 100, 299, d);
     hb_file_entry gone[2] = { add[0], add[1] };
-    assert_int_equal(hb_registry_commit(r, &merged, 1, gone, 2, &err), 0);
+    assert_int_equal(hb_registry_flushed_seq(r), 0);
+    assert_int_equal(hb_registry_commit(r, &merged, 1, gone, 2, 777, &err), 0);
+    assert_int_equal(hb_registry_flushed_seq(r), 777);
+    assert_int_equal(hb_registry_all(r, &v, &n, &err), 0);
+    assert_int_equal(n, 3);
+    hb_file_entries_free(v, n);
     assert_int_equal(hb_registry_files(r, "db", "rp", "cpu", INT64_MIN, INT64_MAX, &v, &n, &err), 0);
     assert_int_equal(n, 1);
     assert_int_equal(v[0].id, d);
@@ -80,8 +85,10 @@ static void register_list_replace(void **state)
     assert_int_equal(v[0].min_time, -50);
     assert_int_equal(v[0].rows, 10);
     assert_int_equal(v[0].bytes, 100);
+    assert_int_equal(v[0].seq, 990);
     hb_file_entries_free(v, n);
     assert_true(hb_registry_next_id(r) > 99);
+    assert_int_equal(hb_registry_flushed_seq(r), 777);
     hb_registry_close(r);
 
     /* a malformed entry is reported, not skipped */
@@ -103,7 +110,7 @@ static void survives_rocksdb_reopen(void **state)
     hb_registry *r;
     assert_int_equal(hb_registry_open(&kv, &r, &err), 0);
     hb_file_entry e = E("db", "autogen", "cpu", INT64_MIN, INT64_MAX, hb_registry_next_id(r));
-    assert_int_equal(hb_registry_commit(r, &e, 1, NULL, 0, &err), 0);
+    assert_int_equal(hb_registry_commit(r, &e, 1, NULL, 0, 0, &err), 0);
     hb_registry_close(r);
     kv.close(kv.self);
     assert_int_equal(hb_meta_rocksdb_open(dir, &kv, &err), 0);

@@ -17,7 +17,7 @@ typedef struct fixture {
     hb_meta_port meta;
     hb_wal_port wal;
     hb_catalog *cat;
-    hb_memtable *mt;
+    hb_memset *ms;
     hb_clock_virtual clock;
     hb_ingest ing;
 } fixture;
@@ -31,10 +31,10 @@ static int setup(void **state)
     assert_int_equal(hb_wal_memory_open(NULL, &f.wal, &err), 0);
     assert_int_equal(hb_catalog_open(&f.meta, &f.cat, &err), 0);
     assert_int_equal(hb_catalog_create_database(f.cat, "db", NULL, &err), 0);
-    f.mt = hb_memtable_new();
+    f.ms = hb_memset_new();
     f.clock.now = 1700000000000000000LL;
     hb_ingest_limits lim = { .max_points_per_request = 100, .max_line_bytes = 1000, .memtable_max_bytes = 1 << 20 };
-    hb_ingest_init(&f.ing, f.cat, &f.wal, f.mt, hb_clock_virtual_port(&f.clock), &lim);
+    hb_ingest_init(&f.ing, f.cat, &f.wal, f.ms, hb_clock_virtual_port(&f.clock), &lim);
     *state = &f;
     return 0;
 }
@@ -43,7 +43,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     hb_ingest_destroy(&f->ing);
-    hb_memtable_free(f->mt);
+    hb_memset_free(f->ms);
     hb_catalog_close(f->cat);
     f->wal.close(f->wal.self);
     f->meta.close(f->meta.self);
@@ -66,7 +66,7 @@ static void answers(void **state)
     fixture *f = *state;
     char e[2048];
     assert_int_equal(write(f, "db", NULL, "m v=1 1\nm v=2 2", e), 204);
-    assert_int_equal(hb_memtable_rows(f->mt), 2);
+    assert_int_equal(hb_memtable_rows(hb_memset_active(f->ms)), 2);
     assert_int_equal(write(f, "", NULL, "m v=1", e), 400);
     assert_string_equal(e, "database is required");
     assert_int_equal(write(f, "nodb", NULL, "m v=1", e), 404);
@@ -81,12 +81,12 @@ static void answers(void **state)
     assert_string_equal(e, "unable to parse 'm x': invalid field format");
     assert_int_equal(write(f, "db", NULL, "m v=3 3\nm x", e), 400);
     assert_string_equal(e, "partial write: unable to parse 'm x': invalid field format dropped=0");
-    assert_int_equal(hb_memtable_rows(f->mt), 3);
+    assert_int_equal(hb_memtable_rows(hb_memset_active(f->ms)), 3);
     /* a conflict is reported in preference to a parse error */
     assert_int_equal(write(f, "db", NULL, "m v=4 4\nm x\nm v=5i 5", e), 400);
     assert_string_equal(e, "partial write: field type conflict: input field \"v\" on measurement \"m\" is type "
                            "integer, already exists as type float dropped=1");
-    assert_int_equal(hb_memtable_rows(f->mt), 4);
+    assert_int_equal(hb_memtable_rows(hb_memset_active(f->ms)), 4);
 }
 
 static int64_t seen_times[4];
@@ -110,20 +110,28 @@ static void precision_and_default_time(void **state)
     /* the WAL holds what the buffer holds: read the records back */
     uint64_t last = f->wal.last_seq(f->wal.self);
     assert_int_equal(last, 2);
-    hb_memtable *fresh = hb_memtable_new();
-    hb_memtable *orig = f->ing.memtable;
-    f->ing.memtable = fresh;
+    hb_memset *fresh = hb_memset_new();
+    hb_memset *orig = f->ing.memset;
+    f->ing.memset = fresh;
     uint64_t recs = 0, pts = 0;
     hb_err err;
-    assert_int_equal(hb_ingest_replay(&f->ing, &recs, &pts, &err), 0);
+    assert_int_equal(hb_ingest_replay(&f->ing, 0, &recs, &pts, &err), 0);
     assert_int_equal(recs, 2);
     assert_int_equal(pts, 2);
-    assert_int_equal(hb_memtable_rows(fresh), 2);
-    hb_memtable_scan(fresh, "db", "autogen", collect_times, NULL);
+    assert_int_equal(hb_memtable_rows(hb_memset_active(fresh)), 2);
+    hb_memtable_scan(hb_memset_active(fresh), "db", "autogen", collect_times, NULL);
+    /* records up to a flushed sequence are not replayed */
+    hb_memset *fresh2 = hb_memset_new();
+    f->ing.memset = fresh2;
+    assert_int_equal(hb_ingest_replay(&f->ing, 1, &recs, &pts, &err), 0);
+    assert_int_equal(recs, 1);
+    assert_int_equal(hb_memtable_rows(hb_memset_active(fresh2)), 1);
+    hb_memset_free(fresh2);
+    f->ing.memset = fresh;
     assert_int_equal(seen_times[0], 2000000000LL);          /* precision=s */
     assert_int_equal(seen_times[1], 1700000000000000000LL); /* receive time */
-    f->ing.memtable = orig;
-    hb_memtable_free(fresh);
+    f->ing.memset = orig;
+    hb_memset_free(fresh);
     hb_arena_free(&a);
 }
 
@@ -135,13 +143,13 @@ static void limits(void **state)
     for (int i = 0; i < 101; i++)
         sprintf(body + strlen(body), "l v=%d %d\n", i, i);
     assert_int_equal(write(f, "db", NULL, body, e), 413);
-    assert_int_equal(hb_memtable_rows(f->mt), 0);
+    assert_int_equal(hb_memtable_rows(hb_memset_active(f->ms)), 0);
     char line[1100];
     memset(line, 'x', sizeof line);
     memcpy(line, "l v=\"", 5);
     strcpy(line + 1090, "\" 1");
     assert_int_equal(write(f, "db", NULL, line, e), 413);
-    assert_int_equal(hb_memtable_rows(f->mt), 0);
+    assert_int_equal(hb_memtable_rows(hb_memset_active(f->ms)), 0);
 }
 
 static void buffer_full_is_503(void **state)
@@ -157,7 +165,7 @@ static void buffer_full_is_503(void **state)
         n++;
     }
     assert_int_equal(st, 503);
-    assert_true(hb_memtable_bytes(f->mt) >= (1 << 20));
+    assert_true(hb_memset_bytes(f->ms) >= (1 << 20));
 }
 
 static uint64_t wal_seq(void *ctx)
@@ -183,15 +191,15 @@ static void replay_skips_dropped_namesakes(void **state)
     assert_int_equal(hb_catalog_rp_wal_floor(f->cat, "db", "nope", &floor), HB_ENOTFOUND);
     assert_int_equal(write(f, "db", NULL, "new v=1i 2", e), 204);  /* old schema went with the database */
 
-    hb_memtable *fresh = hb_memtable_new();
-    hb_memtable *orig = f->ing.memtable;
-    f->ing.memtable = fresh;
+    hb_memset *fresh = hb_memset_new();
+    hb_memset *orig = f->ing.memset;
+    f->ing.memset = fresh;
     uint64_t recs = 0, pts = 0;
-    assert_int_equal(hb_ingest_replay(&f->ing, &recs, &pts, &err), 0);
+    assert_int_equal(hb_ingest_replay(&f->ing, 0, &recs, &pts, &err), 0);
     assert_int_equal(recs, 1);
     assert_int_equal(pts, 1);
-    f->ing.memtable = orig;
-    hb_memtable_free(fresh);
+    f->ing.memset = orig;
+    hb_memset_free(fresh);
 }
 
 int main(void)

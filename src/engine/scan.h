@@ -1,0 +1,98 @@
+/* Reading one measurement from all its sources as one sorted, de-duplicated
+ * stream of rows: the merge under compaction, /debug/export and the query
+ * engine.
+ *
+ * Sources are Parquet files (rows sorted by series key, then time, no
+ * duplicate (series, time) within a file) and memtable tables (rows in
+ * arrival order per series, duplicates possible). The scan yields rows in
+ * (series key, time) order, one row per (series, time): when several rows
+ * share a series and a time they are merged field by field, the row from the
+ * later source (position in the source array) winning, and within one
+ * memtable table the later arrival winning; a field present in only one of
+ * them is kept. This is InfluxDB's "last write wins, fields merged" rule.
+ *
+ * Output schema: time, then every tag column of any source sorted by name,
+ * then every field column of any source sorted by name (or the projected
+ * fields only). A series without a tag has a null there. A field with two
+ * different types in two sources is an error (HB_ECORRUPT naming the field,
+ * the two types and the two sources).
+ *
+ * Series key of a row: the canonical key of domain/series_key.h built from
+ * the measurement and the row's non-null tags (memtable series carry theirs).
+ *
+ * Memory is bounded: a file source holds one decoded row group (only the
+ * projected columns) at a time; row groups whose time statistics fall
+ * outside [tmin, tmax] are not read. Output blocks hold at most
+ * block_rows rows.
+ *
+ * Also worth knowing:
+ *   - a file whose rows are not sorted, or that holds one (series, time)
+ *     twice, is HB_ECORRUPT naming the file, row group and row;
+ *   - with a projection, rows whose projected fields are all null are still
+ *     returned (tag-only readers need them): callers drop them if they must;
+ *     type conflicts are only checked for the projected fields;
+ *   - a name that is a tag in one source and a field in another gives two
+ *     output columns of that name, one per role;
+ *   - after an error every further hb_scan_next returns the same error. */
+#ifndef HB_ENGINE_SCAN_H
+#define HB_ENGINE_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/memtable.h"
+#include "base/err.h"
+#include "format/parquet_columns.h"
+#include "format/parquet_reader.h"
+
+typedef enum { HB_SCAN_FILE = 0, HB_SCAN_MEMTABLE } hb_scan_kind;
+
+typedef struct hb_scan_source {
+    hb_scan_kind kind;
+    /* FILE: an open reader; the caller keeps its reference for the scan's life */
+    hb_pq_reader *reader;
+    /* MEMTABLE: a table the caller keeps unchanged (read lock or a frozen
+     * memtable) for the scan's life */
+    const hb_mt_table *table;
+} hb_scan_source;
+
+typedef struct hb_scan_opts {
+    int64_t tmin, tmax;            /* inclusive; INT64_MIN, INT64_MAX = everything */
+    const char *const *fields;     /* NULL = every field of any source */
+    size_t nfields;                /* names not found in any source are left out */
+    size_t block_rows;             /* 0 = 4096 */
+} hb_scan_opts;
+
+typedef struct hb_scan_block {
+    size_t nrows;                  /* >= 1 */
+    const hb_slice *keys;          /* [nrows] series key of each row */
+    const hb_pq_colvec *vecs;      /* [ncols] column values (parquet_columns.h layout; time has valid NULL) */
+} hb_scan_block;
+
+typedef struct hb_scan hb_scan;
+
+/* Open a scan over src[0..n) (n may be 0: an empty scan) of one measurement.
+ * opts NULL = everything. On success *out is owned by the caller
+ * (hb_scan_close). src is copied. */
+int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, const hb_scan_opts *opts,
+                 hb_scan **out, hb_err *err);
+
+/* The output columns (owned by the scan). */
+size_t hb_scan_ncols(const hb_scan *s);
+const hb_pq_coldef *hb_scan_cols(const hb_scan *s);
+
+/* The next block of merged rows: 1 with *out filled (valid until the next
+ * call or close), 0 at the end, negative on error (err set; the scan is
+ * then finished). */
+int hb_scan_next(hb_scan *s, hb_scan_block *out, hb_err *err);
+
+typedef struct hb_scan_stats {
+    uint64_t rows_in;              /* source rows read (after time filtering) */
+    uint64_t rows_out;             /* merged rows returned */
+    uint64_t row_groups_read, row_groups_skipped;
+} hb_scan_stats;
+void hb_scan_get_stats(const hb_scan *s, hb_scan_stats *out);
+
+void hb_scan_close(hb_scan *s);
+
+#endif
