@@ -32,10 +32,7 @@
 
 static int find_role(const hb_pq_reader *r, const char *name, hb_pq_role role)
 {
-    int c = hb_pq_reader_find_col(r, name);
-    if (c >= 0 && hb_pq_reader_col(r, (size_t)c)->role != role)
-        c = -1;
-    return c;
+    return hb_pq_reader_find_col_role(r, name, role);
 }
 
 /* Arena bytes the largest row group of the file will need (values,

@@ -145,6 +145,40 @@ static int mark_tags(hb_pq_reader *r, const char *list, hb_err *err)
     return 0;
 }
 
+/* "hyperbytedb.fields" (parquet_writer.h): the real names of the field
+ * columns, in column order, when one was renamed on disk. */
+static int name_fields(hb_pq_reader *r, const char *list, uint64_t at, hb_err *err)
+{
+    size_t n = strlen(list), k = 0, col = 0;
+    char *name = hb_arena_alloc(&r->arena, n + 1);
+    if (!name)
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    for (size_t i = 0; i <= n; i++) {
+        char ch = list[i];
+        if (ch == '\\' && i + 1 < n) {
+            name[k++] = list[++i];
+            continue;
+        }
+        if (ch != ',' && ch != '\0') {
+            name[k++] = ch;
+            continue;
+        }
+        name[k] = '\0';
+        while (col < r->ncols && r->cols[col].role != HB_PQ_FIELD)
+            col++;
+        if (col == r->ncols)
+            return corrupt(r->key, err, at, "hyperbytedb.fields names more fields than the file has");
+        r->cols[col++].name = name;
+        name += k + 1;
+        k = 0;
+    }
+    while (col < r->ncols && r->cols[col].role != HB_PQ_FIELD)
+        col++;
+    if (col != r->ncols)
+        return corrupt(r->key, err, at, "hyperbytedb.fields names fewer fields than the file has");
+    return HB_OK;
+}
+
 static int check_row_groups(hb_pq_reader *r, uint64_t data_end, hb_err *err)
 {
     const hb_pq_file_meta *m = &r->meta;
@@ -311,6 +345,9 @@ static int open_sized(hb_storage_port *st, const char *key, uint64_t size, hb_pq
     const char *tags = hb_pq_reader_kv(r, HB_PQ_TAGS_KEY);
     if (tags && (rc = mark_tags(r, tags, err)))
         goto out;
+    const char *fields = hb_pq_reader_kv(r, HB_PQ_FIELDS_KEY);
+    if (fields && (rc = name_fields(r, fields, fstart, err)))
+        goto out;
     if ((rc = check_row_groups(r, fstart, err)))
         goto out;
     *out = r;
@@ -360,6 +397,14 @@ int hb_pq_reader_find_col(const hb_pq_reader *r, const char *name)
 {
     for (size_t i = 0; i < r->ncols && i < INT32_MAX; i++)
         if (!strcmp(r->cols[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+int hb_pq_reader_find_col_role(const hb_pq_reader *r, const char *name, hb_pq_role role)
+{
+    for (size_t i = 0; i < r->ncols && i < INT32_MAX; i++)
+        if (r->cols[i].role == role && !strcmp(r->cols[i].name, name))
             return (int)i;
     return -1;
 }

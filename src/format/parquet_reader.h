@@ -16,7 +16,10 @@
  * column (MILLIS / MICROS scaled to nanoseconds on read, saturating; the
  * same for other TIMESTAMP columns, which are INTEGER fields); role TAG for
  * BYTE_ARRAY columns named in key-value "hyperbytedb.tags" (comma
- * separated, ',' and '\' escaped by '\'); FIELD otherwise. Types: INT64 /
+ * separated, ',' and '\' escaped by '\'); FIELD otherwise. When key-value
+ * "hyperbytedb.fields" is present it gives the field columns' names (in
+ * column order, escaped the same way): a field named like a tag is stored
+ * as "{name}::field" and read back under its own name. Types: INT64 /
  * INT32 signed -> INTEGER, unsigned (INTEGER(n,false), UINT_n) -> UNSIGNED,
  * DOUBLE / FLOAT -> FLOAT, BYTE_ARRAY -> STRING, BOOLEAN -> BOOLEAN.
  *
@@ -47,6 +50,7 @@
 #define HB_PQ_MAX_FOOTER ((size_t)64 << 20)
 #define HB_PQ_MAX_RG_ROWS ((uint64_t)1 << 27)
 #define HB_PQ_TAGS_KEY "hyperbytedb.tags"
+#define HB_PQ_FIELDS_KEY "hyperbytedb.fields"
 
 typedef struct hb_pq_reader hb_pq_reader;
 
@@ -78,8 +82,11 @@ const hb_pq_file_meta *hb_pq_reader_meta(const hb_pq_reader *r);
 size_t hb_pq_reader_ncols(const hb_pq_reader *r);
 /* Column i (< ncols), owned by the reader. */
 const hb_pq_coldef *hb_pq_reader_col(const hb_pq_reader *r, size_t i);
-/* Index of the column named name, or -1. */
+/* Index of the column named name, or -1. A field may share its name with a
+ * tag (InfluxDB allows it): find_col returns the first, find_col_role the
+ * one with that role. */
 int hb_pq_reader_find_col(const hb_pq_reader *r, const char *name);
+int hb_pq_reader_find_col_role(const hb_pq_reader *r, const char *name, hb_pq_role role);
 /* Index of the TIME column, or -1 when the file has none. */
 int hb_pq_reader_time_col(const hb_pq_reader *r);
 /* Value of key-value metadata key (owned by the reader), or NULL. */

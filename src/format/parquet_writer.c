@@ -83,6 +83,11 @@
  *   "hyperbytedb.measurement"  opts.measurement (left out when NULL)
  *   "hyperbytedb.tags"         tag column names in column order joined by ',',
  *                              each ',' and '\' in a name preceded by '\'
+ *   "hyperbytedb.fields"       only when a field has the name of a tag (InfluxDB
+ *                              allows it): that field's column is named
+ *                              "{name}::field" ("::field" repeated until unique)
+ *                              and this lists every field column's real name,
+ *                              in column order, escaped as above
  *   "hyperbytedb.sort"         "series,time"
  *   "hyperbytedb.format"       "1"
  * RowGroup: columns, total_byte_size (sum of the chunks'
@@ -213,8 +218,12 @@ static int check_cols(const hb_pq_coldef *cols, size_t ncols, hb_err *err)
             return hb_err_set(err, HB_EINVAL, "parquet writer: column \"%s\" has invalid role %d", c->name,
                               (int)c->role);
         }
+        /* InfluxDB allows a field named like a tag of its measurement: that
+         * one pair may share a name (the field column is renamed on disk) */
         for (size_t j = 0; j < i; j++)
-            if (strcmp(cols[j].name, c->name) == 0)
+            if (strcmp(cols[j].name, c->name) == 0 &&
+                !((cols[j].role == HB_PQ_TAG && c->role == HB_PQ_FIELD) ||
+                  (cols[j].role == HB_PQ_FIELD && c->role == HB_PQ_TAG)))
                 return hb_err_set(err, HB_EINVAL, "parquet writer: duplicate column name \"%s\"", c->name);
     }
     return HB_OK;
@@ -231,6 +240,39 @@ static int cmp_tag_names(const void *a, const void *b, void *ctx)
     const hb_pqw_col *cols = ctx;
     const hb_pq_sorting_column *x = a, *y = b;
     return strcmp(cols[x->column_idx].name, cols[y->column_idx].name);
+}
+
+/* 1 if a column other than w->cols[self] has physical name name. */
+static int phys_taken(const hb_pq_writer *w, size_t self, const char *name)
+{
+    for (size_t i = 0; i < w->ncols; i++)
+        if (i != self && w->cols[i].path && !strcmp(w->cols[i].path[0], name))
+            return 1;
+    return 0;
+}
+
+/* A field named like a tag gets the column name "{name}::field" on disk
+ * ("::field" repeated until unique); "hyperbytedb.fields" then records the
+ * field names so readers map them back. */
+static int rename_shadowed_fields(hb_pq_writer *w, hb_err *err)
+{
+    for (size_t i = 0; i < w->ncols; i++) {
+        hb_pqw_col *c = &w->cols[i];
+        if (c->role != HB_PQ_FIELD || !phys_taken(w, i, c->path[0]))
+            continue;
+        hb_buf b;
+        hb_buf_init(&b, 0);
+        int rc = hb_buf_puts(&b, c->name);
+        do
+            rc = rc ? rc : hb_buf_puts(&b, "::field");
+        while (!rc && phys_taken(w, i, hb_buf_cstr(&b)));
+        c->path[0] = rc ? NULL : arena_strdup(&w->arena, hb_buf_cstr(&b));
+        hb_buf_free(&b);
+        if (!c->path[0])
+            return hb_err_set(err, HB_ENOMEM, "parquet writer: out of memory");
+        w->renamed_fields = 1;
+    }
+    return HB_OK;
 }
 
 /* Insertion sort (few tags) by name: qsort_r is not C11. */
@@ -323,6 +365,11 @@ int hb_pq_writer_open(hb_storage_port *st, const char *key, const hb_pq_coldef *
         }
         hb_pq_dict_bytes_init(&c->dict, o.dict_max_bytes);
         hb_buf_init(&c->plain, 0);
+    }
+    if ((rc = rename_shadowed_fields(w, err)))
+        goto out;
+    for (size_t i = 0; i < ncols; i++) {
+        hb_pqw_col *c = &w->cols[i];
         hb_pq_stats_init(&c->pstats, c->order);
         hb_pq_stats_init(&c->cstats, c->order);
     }
@@ -560,12 +607,12 @@ out:
 
 /* ---- finish ---- */
 
-/* "a,b" from the tag names, ',' and '\' escaped with '\'. */
-static int tags_value(hb_pq_writer *w, hb_buf *b)
+/* "a,b" from the names of the role's columns, ',' and '\' escaped with '\'. */
+static int names_value(hb_pq_writer *w, hb_pq_role role, hb_buf *b)
 {
     int rc = HB_OK, first = 1;
     for (size_t i = 0; i < w->ncols && !rc; i++) {
-        if (w->cols[i].role != HB_PQ_TAG)
+        if (w->cols[i].role != role)
             continue;
         if (!first)
             rc = hb_buf_putc(b, ',');
@@ -583,7 +630,7 @@ static int tags_value(hb_pq_writer *w, hb_buf *b)
 static void schema_element(const hb_pqw_col *c, hb_pq_schema_element *e)
 {
     memset(e, 0, sizeof *e);
-    e->name = c->name;
+    e->name = c->path[0];   /* the name on disk (see rename_shadowed_fields) */
     e->has_type = true;
     e->type = c->ptype;
     e->has_repetition_type = true;
@@ -616,11 +663,13 @@ static int write_footer(hb_pq_writer *w, hb_err *err)
 {
     hb_pq_schema_element *schema = calloc(w->ncols + 1, sizeof *schema);
     int32_t *orders = calloc(w->ncols, sizeof *orders);
-    hb_buf tags, foot;
+    hb_buf tags, fields, foot;
     hb_buf_init(&tags, 0);
+    hb_buf_init(&fields, 0);
     hb_buf_init(&foot, 0);
     int rc;
-    if (!schema || !orders || tags_value(w, &tags)) {
+    if (!schema || !orders || names_value(w, HB_PQ_TAG, &tags) ||
+        (w->renamed_fields && names_value(w, HB_PQ_FIELD, &fields))) {
         rc = hb_err_set(err, HB_ENOMEM, "parquet writer %s: out of memory", w->key);
         goto out;
     }
@@ -631,11 +680,13 @@ static int write_footer(hb_pq_writer *w, hb_err *err)
         schema_element(&w->cols[i], &schema[i + 1]);
         orders[i] = HB_PQ_ORDER_TYPE_DEFINED;
     }
-    hb_pq_key_value kv[4];
+    hb_pq_key_value kv[5];
     size_t nkv = 0;
     if (w->opts.measurement)
         kv[nkv++] = (hb_pq_key_value){ "hyperbytedb.measurement", w->opts.measurement };
     kv[nkv++] = (hb_pq_key_value){ "hyperbytedb.tags", hb_buf_cstr(&tags) };
+    if (w->renamed_fields)
+        kv[nkv++] = (hb_pq_key_value){ "hyperbytedb.fields", hb_buf_cstr(&fields) };
     kv[nkv++] = (hb_pq_key_value){ "hyperbytedb.sort", "series,time" };
     kv[nkv++] = (hb_pq_key_value){ "hyperbytedb.format", "1" };
     hb_pq_file_meta m = {
@@ -666,6 +717,7 @@ out:
     free(schema);
     free(orders);
     hb_buf_free(&tags);
+    hb_buf_free(&fields);
     hb_buf_free(&foot);
     return rc;
 }

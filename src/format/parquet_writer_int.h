@@ -61,6 +61,7 @@ struct hb_pq_writer {
 
     hb_pq_row_group *rgs;    /* written row groups (heap array, contents in arena) */
     size_t nrgs, rgs_cap;
+    int renamed_fields;      /* a field column has another name on disk (hyperbytedb.fields) */
     hb_pq_sorting_column *sorting;
     size_t nsorting;
 

@@ -210,3 +210,22 @@ def test_kill9_under_load_with_flush_and_compaction(make_server):
     assert len(acked) > 10, "the writers did not get going"
     assert data_files(s, "dur"), "nothing was ever flushed"
     s.stop()
+
+
+def test_field_named_like_a_tag_survives_flush_and_compaction(make_server, influxd):
+    """InfluxDB accepts a field with the name of a tag; both stay readable
+    after the points move to Parquet (the field column is stored as
+    "a::field" there)."""
+    s = make_server(env=FAST)
+    body = "m,a=1 a=2,b=1 10\nm,b=x c=2 20\n"
+    for ep in (s, influxd):
+        ep.query("DROP DATABASE tf")
+        assert ep.query("CREATE DATABASE tf").status == 200
+        assert ep.write("tf", body).status == 204
+    before = s.export("tf")
+    assert before == ["m,a=1 a=2,b=1 10", "m,b=x c=2 20"]
+    wait_for(lambda: data_files(s, "tf"), what="flush")
+    assert s.write("tf", "m,a=1 a=3 10\n").status == 204
+    wait_for(lambda: len(data_files(s, "tf")) == 2, what="second flush")
+    wait_for(lambda: len(data_files(s, "tf")) == 1, what="compaction")
+    assert s.export("tf") == ["m,a=1 a=3,b=1 10", "m,b=x c=2 20"]

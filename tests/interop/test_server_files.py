@@ -1,6 +1,7 @@
 """DuckDB reads the Parquet files the server itself writes (flush and
 compaction), value for value: all five field types, missing fields (nulls),
-series without tags, names that need escaping, unicode.
+series without tags, names that need escaping, unicode, a field named like a
+tag.
 
 The server (build/hyperbytedb) runs with a 1 s flush and compaction
 interval; the test writes in several requests so that hours get more than
@@ -72,7 +73,8 @@ def make_points():
             del fields["s"], fields["b"]
         pts.append(("cpu ✓,x", tags, t, fields))
         if i % 4 == 0:
-            pts.append(("mem", {"host": "h%d" % (i % 3)}, t, {"free": ("int", i)}))
+            # a field named like a tag (InfluxDB allows it): "host::field" on disk
+            pts.append(("mem", {"host": "h%d" % (i % 3)}, t, {"free": ("int", i), "host": ("str", "f%d" % i)}))
     return pts
 
 
@@ -167,7 +169,8 @@ def test_duckdb_reads_every_point_the_server_stored(server_files):
             key = (meas, tuple(sorted((k, v) for k, v in rec.items() if k in ("host", "dc a") and v is not None)),
                    t)
             assert key not in got, "point stored twice: %r" % (key,)
-            got[key] = {k: v for k, v in rec.items() if k not in ("host", "dc a") and v is not None}
+            got[key] = {k.replace("::field", ""): v for k, v in rec.items()
+                        if k not in ("host", "dc a") and v is not None}
     want = {}
     for meas, tags, t, fields in pts:
         want[(meas, tuple(sorted(tags.items())), t // 1000)] = {k: norm_want(typ, v)

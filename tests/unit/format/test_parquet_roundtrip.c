@@ -202,10 +202,72 @@ static void random_round_trips(void **state)
         one_round(round);
 }
 
+/* InfluxDB lets a field share its name with a tag: the file keeps both, the
+ * field under "{name}::field" on disk, and reads them back under their names. */
+static void field_named_like_a_tag(void **state)
+{
+    hb_storage_port st;
+    hb_err err;
+    assert_int_equal(hb_storage_memory_open(&st, &err), 0);
+    hb_pq_coldef cols[] = {
+        { "time", HB_PQ_TIME, HB_FT_INTEGER },
+        { "a", HB_PQ_TAG, HB_FT_STRING },
+        { "a", HB_PQ_FIELD, HB_FT_FLOAT },
+        { "a::field", HB_PQ_FIELD, HB_FT_INTEGER },
+    };
+    int64_t t[2] = { 1, 2 };
+    hb_slice tag[2] = { { "x", 1 }, { "y", 1 } };
+    double f[2] = { 1.5, 2.5 };
+    int64_t i[2] = { 7, 8 };
+    hb_pq_colvec v[] = { { NULL, t }, { NULL, tag }, { NULL, f }, { NULL, i } };
+    hb_pq_writer *w;
+    assert_int_equal(hb_pq_writer_open(&st, "f.parquet", cols, 4, NULL, &w, &err), 0);
+    assert_int_equal(hb_pq_writer_append(w, v, 2, &err), 0);
+    assert_int_equal(hb_pq_writer_finish(w, NULL, &err), 0);
+
+    hb_pq_reader *r;
+    assert_int_equal(hb_pq_reader_open(&st, "f.parquet", &r, &err), 0);
+    assert_int_equal(hb_pq_reader_ncols(r), 4);
+    const hb_pq_file_meta *m = hb_pq_reader_meta(r);
+    assert_string_equal(m->schema[2].name, "a");
+    assert_string_equal(m->schema[3].name, "a::field::field");
+    assert_string_equal(m->schema[4].name, "a::field");
+    assert_string_equal(hb_pq_reader_kv(r, HB_PQ_FIELDS_KEY), "a,a::field");
+    assert_string_equal(hb_pq_reader_col(r, 2)->name, "a");
+    assert_int_equal(hb_pq_reader_col(r, 1)->role, HB_PQ_TAG);
+    assert_int_equal(hb_pq_reader_col(r, 2)->role, HB_PQ_FIELD);
+    assert_int_equal(hb_pq_reader_find_col_role(r, "a", HB_PQ_TAG), 1);
+    assert_int_equal(hb_pq_reader_find_col_role(r, "a", HB_PQ_FIELD), 2);
+    assert_int_equal(hb_pq_reader_find_col_role(r, "a::field", HB_PQ_FIELD), 3);
+    hb_arena a;
+    hb_arena_init(&a, 0, 0);
+    hb_pq_colvec out;
+    assert_int_equal(hb_pq_reader_read(r, 0, 2, &a, &out, &err), 0);
+    assert_true(((const double *)out.values)[1] == 2.5);
+    assert_int_equal(hb_pq_reader_read(r, 0, 3, &a, &out, &err), 0);
+    assert_int_equal(((const int64_t *)out.values)[0], 7);
+    hb_arena_free(&a);
+    hb_pq_reader_close(r);
+
+    /* files without the pair have no "hyperbytedb.fields"; a tag or field
+     * named twice is still an error */
+    hb_pq_coldef dup[] = { { "time", HB_PQ_TIME, HB_FT_INTEGER }, { "b", HB_PQ_FIELD, HB_FT_FLOAT },
+                           { "b", HB_PQ_FIELD, HB_FT_INTEGER } };
+    assert_int_equal(hb_pq_writer_open(&st, "g.parquet", dup, 3, NULL, &w, &err), HB_EINVAL);
+    assert_int_equal(hb_pq_writer_open(&st, "g.parquet", cols, 2, NULL, &w, &err), 0);
+    assert_int_equal(hb_pq_writer_append(w, v, 2, &err), 0);
+    assert_int_equal(hb_pq_writer_finish(w, NULL, &err), 0);
+    assert_int_equal(hb_pq_reader_open(&st, "g.parquet", &r, &err), 0);
+    assert_null(hb_pq_reader_kv(r, HB_PQ_FIELDS_KEY));
+    hb_pq_reader_close(r);
+    st.close(st.self);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_round_trips),
+        cmocka_unit_test(field_named_like_a_tag),
     };
     return cmocka_run_group_tests_name("format/parquet_roundtrip", tests, NULL, NULL);
 }
