@@ -14,6 +14,7 @@
 #include "domain/influxql/format.h"
 #include "domain/influxql/duration.h"
 #include "domain/influxql/parser.h"
+#include "engine/select.h"
 
 struct hb_query_service {
     hb_services *svc;
@@ -296,6 +297,17 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
     case HB_IQL_STMT_ALTER_RETENTION_POLICY: return exec_alter_rp(x, st);
     case HB_IQL_STMT_DROP_RETENTION_POLICY: return exec_drop_rp(x, st);
     case HB_IQL_STMT_SHOW_RETENTION_POLICIES: return exec_show_rps(x, st);
+    case HB_IQL_STMT_SELECT: {
+        hb_services *svc = x->qs->svc;
+        hb_select_env env = {
+            .store = &svc->store,
+            .catalog = svc->catalog,
+            .default_db = x->req->db,
+            .default_rp = x->req->rp,
+            .now = svc->clock.now_ns(svc->clock.self),
+        };
+        return hb_select_exec(&env, st->u.select, x->res, x->sr, &x->err);
+    }
     default:
         return hb_err_set(&x->err, HB_EUNSUPP, "%s is not implemented yet", hb_iql_stmt_kind_name(st->kind));
     }

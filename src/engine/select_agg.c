@@ -1,0 +1,618 @@
+/* Aggregate SELECTs: reducers per (group, time bucket, column), then one
+ * row per bucket with fill, as InfluxDB 1.x answers.
+ *
+ * Time of a row: the bucket start with GROUP BY time; otherwise the start
+ * of the WHERE time range (1970-01-01 without a lower bound), except for a
+ * query whose only column is a selector (first, last, min, max,
+ * percentile), which returns the selected point's time. Buckets run from
+ * the range start (or the first point's bucket without a lower bound) to
+ * the range end (now() without an upper bound); empty ones are filled per
+ * fill(): null (count gives 0), none, a number, previous, linear. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/select_internal.h"
+
+#define MAX_BUCKETS 10000000
+
+typedef enum {
+    FN_COUNT, FN_SUM, FN_MEAN, FN_MIN, FN_MAX, FN_FIRST, FN_LAST, FN_SPREAD, FN_STDDEV, FN_MEDIAN, FN_MODE,
+    FN_PERCENTILE, FN_COUNT_DISTINCT, FN_DISTINCT,
+} agg_fn;
+
+typedef struct agg_col {
+    agg_fn fn;
+    const hb_iql_expr *arg;     /* the value fed to the reducer */
+    double pct;                 /* percentile */
+    int selector;
+} agg_col;
+
+typedef struct agg_state {
+    uint64_t n;
+    double fsum;
+    int64_t isum;
+    uint64_t usum;
+    hb_vkind kind;              /* kind of the inputs */
+    hb_value sel;               /* min/max/first/last */
+    int64_t sel_t;
+    hb_value lo, hi;            /* spread */
+    hb_value *vals;             /* median, mode, percentile, stddev, distinct */
+    int64_t *ts;
+    size_t nv, cap;
+} agg_state;
+
+typedef struct agg_bucket {
+    int64_t start;
+    agg_state *st;              /* [ncols] */
+} agg_bucket;
+
+typedef struct agg_group {
+    const sel_meas *m;
+    const char *gkey;           /* NUL-separated values */
+    size_t gklen;
+    hb_u64map buckets;          /* bucket start -> agg_bucket * */
+    agg_bucket **list;
+    size_t nb, cap;
+} agg_group;
+
+typedef struct agg_ctx {
+    sel_plan *p;
+    hb_query_result *res;
+    agg_col *cols;
+    const sel_meas *m;
+    hb_strmap groups;           /* "meas\0gkey" -> agg_group * */
+    agg_group **gl;
+    size_t ng, capg;
+    int64_t min_seen;
+    int any;
+} agg_ctx;
+
+static int parse_fn(const char *name, agg_fn *fn, int *selector)
+{
+    static const struct { const char *n; agg_fn f; int sel; } t[] = {
+        { "count", FN_COUNT, 0 }, { "sum", FN_SUM, 0 }, { "mean", FN_MEAN, 0 }, { "min", FN_MIN, 1 },
+        { "max", FN_MAX, 1 }, { "first", FN_FIRST, 1 }, { "last", FN_LAST, 1 }, { "spread", FN_SPREAD, 0 },
+        { "stddev", FN_STDDEV, 0 }, { "median", FN_MEDIAN, 0 }, { "mode", FN_MODE, 0 },
+        { "percentile", FN_PERCENTILE, 1 }, { "distinct", FN_DISTINCT, 0 },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(name, t[i].n)) {
+            *fn = t[i].f;
+            *selector = t[i].sel;
+            return 1;
+        }
+    return 0;
+}
+
+static int plan_cols(sel_plan *p, agg_col *out, hb_err *err)
+{
+    for (size_t i = 0; i < p->ncols; i++) {
+        const hb_iql_expr *e = p->cols[i].expr;
+        while (e->kind == HB_IQL_EXPR_PAREN)
+            e = e->u.paren;
+        if (e->kind != HB_IQL_EXPR_CALL)
+            return hb_err_set(err, HB_EUNSUPP, "mixing aggregate and non-aggregate columns is not implemented yet");
+        const char *name = e->u.call.name.p;
+        agg_col *c = &out[i];
+        if (!parse_fn(name, &c->fn, &c->selector))
+            return hb_err_set(err, HB_EUNSUPP, "function %s() is not implemented yet", name);
+        if (e->u.call.nargs < 1)
+            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for %s, expected 1, got 0", name);
+        c->arg = e->u.call.args[0];
+        if (c->fn == FN_COUNT && c->arg->kind == HB_IQL_EXPR_CALL && !strcmp(c->arg->u.call.name.p, "distinct") &&
+            c->arg->u.call.nargs == 1) {
+            c->fn = FN_COUNT_DISTINCT;
+            c->arg = c->arg->u.call.args[0];
+        } else if (c->arg->kind == HB_IQL_EXPR_DISTINCT) {
+            return hb_err_set(err, HB_EUNSUPP, "DISTINCT without parentheses is not implemented yet");
+        }
+        if (c->fn == FN_PERCENTILE) {
+            if (e->u.call.nargs != 2)
+                return hb_err_set(err, HB_EINVAL, "invalid number of arguments for percentile, expected 2, got %zu",
+                                  e->u.call.nargs);
+            const hb_iql_expr *a = e->u.call.args[1];
+            c->pct = a->kind == HB_IQL_EXPR_INTEGER ? (double)a->u.i : a->kind == HB_IQL_EXPR_NUMBER ? a->u.f : -1;
+        }
+        if (c->fn == FN_DISTINCT && p->ncols > 1)
+            return hb_err_set(err, HB_EUNSUPP, "distinct() with other columns is not implemented yet");
+    }
+    return HB_OK;
+}
+
+static int push_val(agg_state *s, hb_value v, int64_t t)
+{
+    if (s->nv == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 16;
+        hb_value *nv = realloc(s->vals, nc * sizeof *nv);
+        if (!nv)
+            return HB_ENOMEM;
+        s->vals = nv;
+        int64_t *nt = realloc(s->ts, nc * sizeof *nt);
+        if (!nt)
+            return HB_ENOMEM;
+        s->ts = nt;
+        s->cap = nc;
+    }
+    s->vals[s->nv] = v;
+    s->ts[s->nv++] = t;
+    return HB_OK;
+}
+
+static double num(const hb_value *v)
+{
+    return v->kind == HB_V_FLOAT ? v->v.f : v->kind == HB_V_INT ? (double)v->v.i : (double)v->v.u;
+}
+
+static int vcmp(const hb_value *a, const hb_value *b)
+{
+    int ok;
+    return sel_compare(a, b, &ok);
+}
+
+static int reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t)
+{
+    if (s->n == 0)
+        s->kind = v.kind;
+    s->n++;
+    switch (c->fn) {
+    case FN_COUNT:
+        return HB_OK;
+    case FN_SUM:
+    case FN_MEAN:
+        if (v.kind == HB_V_INT)
+            s->isum = (int64_t)((uint64_t)s->isum + (uint64_t)v.v.i);
+        else if (v.kind == HB_V_UINT)
+            s->usum += v.v.u;
+        s->fsum += num(&v);
+        return HB_OK;
+    case FN_MIN:
+    case FN_MAX: {
+        if (s->n == 1) {
+            s->sel = v;
+            s->sel_t = t;
+            return HB_OK;
+        }
+        int c2 = vcmp(&v, &s->sel);
+        if ((c->fn == FN_MIN ? c2 < 0 : c2 > 0) || (c2 == 0 && t < s->sel_t)) {
+            s->sel = v;
+            s->sel_t = t;
+        }
+        return HB_OK;
+    }
+    case FN_FIRST:
+        if (s->n == 1 || t < s->sel_t) {
+            s->sel = v;
+            s->sel_t = t;
+        }
+        return HB_OK;
+    case FN_LAST:
+        if (s->n == 1 || t > s->sel_t) {
+            s->sel = v;
+            s->sel_t = t;
+        }
+        return HB_OK;
+    case FN_SPREAD:
+        if (s->n == 1 || vcmp(&v, &s->lo) < 0)
+            s->lo = v;
+        if (s->n == 1 || vcmp(&v, &s->hi) > 0)
+            s->hi = v;
+        return HB_OK;
+    default:
+        if (v.kind == HB_V_STR) {   /* strings outlive the block: copy */
+            char *p = hb_arena_strndup(&x->res->arena, v.v.s.p, v.v.s.n);
+            if (!p)
+                return HB_ENOMEM;
+            v.v.s.p = p;
+        }
+        return push_val(s, v, t);
+    }
+}
+
+static agg_group *get_group(agg_ctx *x, const char *gkey, size_t gklen)
+{
+    agg_group *g = hb_strmap_get(&x->groups, gkey, gklen);
+    if (g)
+        return g;
+    if (x->ng == x->capg) {
+        size_t nc = x->capg ? x->capg * 2 : 16;
+        agg_group **nv = realloc(x->gl, nc * sizeof *nv);
+        if (!nv)
+            return NULL;
+        x->gl = nv;
+        x->capg = nc;
+    }
+    g = hb_arena_calloc(x->p->a, sizeof *g);
+    char *k = hb_arena_alloc(x->p->a, gklen + 1);
+    if (!g || !k)
+        return NULL;
+    memcpy(k, gkey, gklen);
+    k[gklen] = '\0';
+    g->m = x->m;
+    g->gkey = k;
+    g->gklen = gklen;
+    hb_u64map_init(&g->buckets);
+    if (hb_strmap_put(&x->groups, gkey, gklen, g))
+        return NULL;
+    x->gl[x->ng++] = g;
+    return g;
+}
+
+static int64_t bucket_of(const sel_plan *p, int64_t t)
+{
+    if (!p->interval)
+        return 0;
+    int64_t off = p->offset % p->interval;
+    int64_t d = t - off;
+    int64_t b = d / p->interval * p->interval;
+    if (d < 0 && b != d)
+        b -= p->interval;
+    return b + off;
+}
+
+static agg_bucket *get_bucket(agg_ctx *x, agg_group *g, int64_t start)
+{
+    agg_bucket *b = hb_u64map_get(&g->buckets, (uint64_t)start);
+    if (b)
+        return b;
+    b = hb_arena_calloc(x->p->a, sizeof *b);
+    agg_state *st = hb_arena_calloc(x->p->a, (x->p->ncols + 1) * sizeof *st);
+    if (!b || !st)
+        return NULL;
+    b->start = start;
+    b->st = st;
+    if (g->nb == g->cap) {
+        size_t nc = g->cap ? g->cap * 2 : 16;
+        agg_bucket **nv = realloc(g->list, nc * sizeof *nv);
+        if (!nv)
+            return NULL;
+        g->list = nv;
+        g->cap = nc;
+    }
+    if (hb_u64map_put(&g->buckets, (uint64_t)start, b))
+        return NULL;
+    g->list[g->nb++] = b;
+    return b;
+}
+
+static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen, hb_err *err)
+{
+    agg_ctx *x = ctx;
+    sel_plan *p = x->p;
+    agg_group *g = NULL;
+    agg_bucket *b = NULL;
+    for (size_t i = 0; i < p->ncols; i++) {
+        hb_value v = sel_eval(row, x->cols[i].arg);
+        if (v.kind == HB_V_NULL)
+            continue;
+        if (!b) {
+            if (!(g = get_group(x, gkey, gklen)) || !(b = get_bucket(x, g, bucket_of(p, row->time))))
+                return hb_err_set(err, HB_ENOMEM, "out of memory");
+            if (!x->any || row->time < x->min_seen)
+                x->min_seen = row->time;
+            x->any = 1;
+        }
+        if (reduce(x, &x->cols[i], &b->st[i], v, row->time))
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+    }
+    return HB_OK;
+}
+
+/* ---- finishing a reducer ---- */
+
+static int cmp_value(const void *a, const void *b) { return vcmp(a, b); }
+
+static hb_value finish(const agg_col *c, agg_state *s, int64_t *sel_time)
+{
+    hb_value v = { .kind = HB_V_NULL };
+    if (c->fn == FN_COUNT)
+        return (hb_value){ .kind = HB_V_INT, .v.i = (int64_t)s->n };
+    if (!s->n)
+        return v;
+    switch (c->fn) {
+    case FN_SUM:
+        if (s->kind == HB_V_INT)
+            return (hb_value){ .kind = HB_V_INT, .v.i = s->isum };
+        if (s->kind == HB_V_UINT)
+            return (hb_value){ .kind = HB_V_UINT, .v.u = s->usum };
+        return (hb_value){ .kind = HB_V_FLOAT, .v.f = s->fsum };
+    case FN_MEAN:
+        return (hb_value){ .kind = HB_V_FLOAT, .v.f = s->fsum / (double)s->n };
+    case FN_MIN:
+    case FN_MAX:
+    case FN_FIRST:
+    case FN_LAST:
+        *sel_time = s->sel_t;
+        return s->sel;
+    case FN_SPREAD:
+        if (s->kind == HB_V_INT)
+            return (hb_value){ .kind = HB_V_INT, .v.i = s->hi.v.i - s->lo.v.i };
+        if (s->kind == HB_V_UINT)
+            return (hb_value){ .kind = HB_V_UINT, .v.u = s->hi.v.u - s->lo.v.u };
+        return (hb_value){ .kind = HB_V_FLOAT, .v.f = num(&s->hi) - num(&s->lo) };
+    case FN_STDDEV: {
+        if (s->nv < 2)
+            return v;
+        double mean = 0;
+        for (size_t i = 0; i < s->nv; i++)
+            mean += num(&s->vals[i]);
+        mean /= (double)s->nv;
+        double var = 0;
+        for (size_t i = 0; i < s->nv; i++)
+            var += (num(&s->vals[i]) - mean) * (num(&s->vals[i]) - mean);
+        return (hb_value){ .kind = HB_V_FLOAT, .v.f = sqrt(var / (double)(s->nv - 1)) };
+    }
+    case FN_MEDIAN: {
+        qsort(s->vals, s->nv, sizeof *s->vals, cmp_value);
+        size_t n = s->nv;
+        if (n % 2)
+            return (hb_value){ .kind = HB_V_FLOAT, .v.f = num(&s->vals[n / 2]) };
+        return (hb_value){ .kind = HB_V_FLOAT, .v.f = num(&s->vals[n / 2 - 1]) +
+                                                      (num(&s->vals[n / 2]) - num(&s->vals[n / 2 - 1])) / 2 };
+    }
+    case FN_MODE: {
+        qsort(s->vals, s->nv, sizeof *s->vals, cmp_value);
+        size_t best = 0, bestn = 0;
+        for (size_t i = 0; i < s->nv;) {
+            size_t j = i;
+            while (j < s->nv && vcmp(&s->vals[i], &s->vals[j]) == 0)
+                j++;
+            if (j - i > bestn) {
+                bestn = j - i;
+                best = i;
+            }
+            i = j;
+        }
+        return s->vals[best];
+    }
+    case FN_PERCENTILE: {
+        /* sort with times so the selected point's time comes along */
+        size_t n = s->nv;
+        size_t *idx = malloc(n * sizeof *idx);
+        if (!idx)
+            return v;
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+        for (size_t i = 1; i < n; i++) {   /* insertion sort: stable, ties by time order of arrival */
+            size_t k = idx[i], j = i;
+            while (j > 0 && vcmp(&s->vals[idx[j - 1]], &s->vals[k]) > 0) {
+                idx[j] = idx[j - 1];
+                j--;
+            }
+            idx[j] = k;
+        }
+        long i = (long)floor((double)n * c->pct / 100.0 + 0.5) - 1;
+        if (i < 0) {
+            free(idx);
+            return v;
+        }
+        if ((size_t)i >= n)
+            i = (long)n - 1;
+        v = s->vals[idx[i]];
+        *sel_time = s->ts[idx[i]];
+        free(idx);
+        return v;
+    }
+    case FN_COUNT_DISTINCT: {
+        qsort(s->vals, s->nv, sizeof *s->vals, cmp_value);
+        int64_t k = 0;
+        for (size_t i = 0; i < s->nv; i++)
+            k += i == 0 || vcmp(&s->vals[i - 1], &s->vals[i]) != 0;
+        return (hb_value){ .kind = HB_V_INT, .v.i = k };
+    }
+    default:
+        return v;
+    }
+}
+
+static hb_value fill_number(const sel_plan *p, const agg_col *c, hb_vkind kind)
+{
+    const hb_iql_select *s = p->s;
+    if (s->fill_is_int) {
+        if (kind == HB_V_FLOAT || c->fn == FN_MEAN || c->fn == FN_MEDIAN || c->fn == FN_STDDEV)
+            return (hb_value){ .kind = HB_V_FLOAT, .v.f = (double)s->fill_int };
+        return (hb_value){ .kind = HB_V_INT, .v.i = s->fill_int };
+    }
+    if (kind == HB_V_INT || c->fn == FN_COUNT)
+        return (hb_value){ .kind = HB_V_INT, .v.i = (int64_t)s->fill_float };
+    return (hb_value){ .kind = HB_V_FLOAT, .v.f = s->fill_float };
+}
+
+static int cmp_bucket(const void *a, const void *b)
+{
+    const agg_bucket *x = *(agg_bucket *const *)a, *y = *(agg_bucket *const *)b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
+{
+    sel_plan *p = x->p;
+    size_t width = 1 + p->ncols;
+    int single_selector = p->ncols == 1 && x->cols[0].selector && !p->interval;
+    if (g->nb > 1)
+        qsort(g->list, g->nb, sizeof *g->list, cmp_bucket);
+    int64_t first, last, step = p->interval ? p->interval : 1;
+    if (!p->interval) {
+        first = last = 0;
+    } else {
+        first = bucket_of(p, p->has_tmin ? p->tmin : x->min_seen);
+        last = bucket_of(p, p->has_tmax ? p->tmax : p->env->now);
+        if (p->s->fill == HB_IQL_FILL_NONE && g->nb) {
+            /* only buckets with data: walk those */
+            first = g->list[0]->start;
+            last = g->list[g->nb - 1]->start;
+        }
+        if (last < first)
+            last = first - step;
+        if ((last - first) / step + 1 > MAX_BUCKETS)
+            return hb_err_set(err, HB_ELIMIT, "max-select-buckets limit exceeded: (%lld/%d)",
+                              (long long)((last - first) / step + 1), MAX_BUCKETS);
+    }
+    hb_value *prev = calloc(width, sizeof *prev);
+    size_t bi = 0;
+    int rc = HB_OK;
+    for (int64_t t = first; !rc && t <= last; t += step) {
+        agg_bucket *b = NULL;
+        while (bi < g->nb && g->list[bi]->start < t)
+            bi++;
+        if (bi < g->nb && (g->list[bi]->start == t || !p->interval))
+            b = g->list[bi];
+        if (!b && p->s->fill == HB_IQL_FILL_NONE)
+            goto next;
+        if (o->nrows == o->cap) {
+            size_t nc = o->cap ? o->cap * 2 : 16;
+            hb_value *nv = realloc(o->rows, nc * width * sizeof *nv);
+            if (!nv) {
+                rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+                break;
+            }
+            o->rows = nv;
+            o->cap = nc;
+        }
+        hb_value *row = &o->rows[o->nrows * width];
+        int64_t rt = p->interval ? t : (p->has_tmin ? p->tmin : 0);
+        int any = 0;
+        for (size_t i = 0; i < p->ncols; i++) {
+            int64_t st = rt;
+            hb_value v = { .kind = HB_V_NULL };
+            if (b && b->st[i].n)
+                v = finish(&x->cols[i], &b->st[i], &st);
+            else if (b && x->cols[i].fn == FN_COUNT)
+                v = (hb_value){ .kind = HB_V_INT, .v.i = 0 };
+            if (v.kind == HB_V_NULL && (!b || !b->st[i].n)) {
+                switch (p->s->fill) {
+                case HB_IQL_FILL_NULL:
+                    if (x->cols[i].fn == FN_COUNT || x->cols[i].fn == FN_COUNT_DISTINCT)
+                        v = (hb_value){ .kind = HB_V_INT, .v.i = 0 };
+                    break;
+                case HB_IQL_FILL_NUMBER: v = fill_number(p, &x->cols[i], prev[i + 1].kind); break;
+                case HB_IQL_FILL_PREVIOUS: v = prev[i + 1]; break;
+                default: break;
+                }
+            } else {
+                any = 1;
+            }
+            if (single_selector && v.kind != HB_V_NULL)
+                rt = st;
+            row[i + 1] = v;
+            if (v.kind != HB_V_NULL)
+                prev[i + 1] = v;
+        }
+        (void)any;
+        row[0] = (hb_value){ .kind = HB_V_TIME, .v.i = rt };
+        o->nrows++;
+    next:
+        if (!p->interval)
+            break;
+    }
+    if (!rc && p->s->fill == HB_IQL_FILL_LINEAR) {
+        /* interpolate runs of nulls between two values, per column */
+        for (size_t i = 1; i < width; i++) {
+            size_t lastv = SIZE_MAX;
+            for (size_t r = 0; r < o->nrows; r++) {
+                hb_value *v = &o->rows[r * width + i];
+                if (v->kind == HB_V_NULL)
+                    continue;
+                if (lastv != SIZE_MAX && r > lastv + 1) {
+                    hb_value *a = &o->rows[lastv * width + i];
+                    int ints = a->kind == HB_V_INT && v->kind == HB_V_INT;
+                    if ((a->kind == HB_V_FLOAT || a->kind == HB_V_INT) && (v->kind == HB_V_FLOAT || v->kind == HB_V_INT))
+                        for (size_t k = lastv + 1; k < r; k++) {
+                            double fa = num(a), fb = num(v);
+                            double f = fa + (fb - fa) * (double)(k - lastv) / (double)(r - lastv);
+                            o->rows[k * width + i] = ints ? (hb_value){ .kind = HB_V_INT, .v.i = (int64_t)f }
+                                                          : (hb_value){ .kind = HB_V_FLOAT, .v.f = f };
+                        }
+                }
+                lastv = r;
+            }
+        }
+    }
+    free(prev);
+    return rc;
+}
+
+static int check_types(agg_ctx *x, const sel_meas *m, hb_err *err)
+{
+    /* InfluxDB refuses numeric reducers over strings and booleans */
+    for (size_t i = 0; i < x->p->ncols; i++) {
+        const agg_col *c = &x->cols[i];
+        if (c->arg->kind != HB_IQL_EXPR_VARREF)
+            continue;
+        static const char *const names[] = { [FN_SUM] = "sum", [FN_MEAN] = "mean", [FN_SPREAD] = "spread",
+                                             [FN_STDDEV] = "stddev", [FN_MEDIAN] = "median",
+                                             [FN_PERCENTILE] = "percentile" };
+        if (c->fn >= sizeof names / sizeof names[0] || !names[c->fn])
+            continue;
+        for (size_t f = 0; f < m->nfields; f++)
+            if (!strcmp(m->fields[f].name, c->arg->u.ref.name.p) &&
+                (m->fields[f].type == HB_FT_STRING || m->fields[f].type == HB_FT_BOOLEAN))
+                return hb_err_set(err, HB_EINVAL, "unsupported %s iterator type: *query.%sInterruptIterator",
+                                  names[c->fn], m->fields[f].type == HB_FT_STRING ? "string" : "boolean");
+    }
+    return HB_OK;
+}
+
+int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err)
+{
+    agg_col *cols = calloc(p->ncols + 1, sizeof *cols);
+    if (!cols)
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    int rc = plan_cols(p, cols, err);
+    sel_out_series *out = NULL;
+    size_t nout = 0, capout = 0;
+    for (size_t mi = 0; !rc && mi < p->nmeas; mi++) {
+        agg_ctx x = { .p = p, .res = res, .cols = cols, .m = &p->meas[mi] };
+        hb_strmap_init(&x.groups);
+        rc = check_types(&x, x.m, err);
+        if (!rc)
+            rc = sel_scan_measurement(p, x.m, agg_row, &x, err);
+        for (size_t gi = 0; !rc && gi < x.ng; gi++) {
+            agg_group *g = x.gl[gi];
+            if (nout == capout) {
+                size_t nc = capout ? capout * 2 : 16;
+                sel_out_series *nv = realloc(out, nc * sizeof *nv);
+                if (!nv) {
+                    rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+                    break;
+                }
+                out = nv;
+                capout = nc;
+            }
+            sel_out_series *o = &out[nout++];
+            memset(o, 0, sizeof *o);
+            o->m = g->m;
+            char *k = hb_arena_strndup(p->a, g->gkey, g->gklen);
+            if (!k || sel_group_tags(p, g->gkey, g->gklen, &o->tags, &o->ntags)) {
+                rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+                break;
+            }
+            for (size_t i = 0; i < g->gklen; i++)
+                if (!k[i])
+                    k[i] = '\x01';
+            o->gkey = k;
+            rc = emit_group(&x, g, o, err);
+        }
+        /* without GROUP BY time and without data InfluxDB still answers
+         * count() with one row of 0 only when ... (no series at all here) */
+        for (size_t gi = 0; gi < x.ng; gi++) {
+            agg_group *g = x.gl[gi];
+            for (size_t b = 0; b < g->nb; b++)
+                for (size_t i = 0; i < p->ncols; i++) {
+                    free(g->list[b]->st[i].vals);
+                    free(g->list[b]->st[i].ts);
+                }
+            free(g->list);
+            hb_u64map_free(&g->buckets);
+        }
+        free(x.gl);
+        hb_strmap_free(&x.groups);
+    }
+    if (!rc)
+        rc = sel_emit(p, out, nout, res, sr, err);
+    for (size_t i = 0; i < nout; i++)
+        free(out[i].rows);
+    free(out);
+    free(cols);
+    return rc;
+}

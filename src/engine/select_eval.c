@@ -1,0 +1,349 @@
+/* Expression evaluation for SELECT: field values, tag values, casts,
+ * arithmetic with InfluxDB 1.x's type rules, comparisons and regexes for
+ * WHERE.
+ *
+ * Arithmetic (as influxd answers): integer + - * integer is an integer
+ * (wrapping on overflow); / is always a float division; dividing by zero
+ * gives 0; integer % 0 gives 0, float % 0 gives null; a null operand gives
+ * null; mixed integer and float operands are floats. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <math.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/select_internal.h"
+
+/* ---- regexes: a small per-thread cache keyed by pattern text ---- */
+
+#define RX_CACHE 64
+
+typedef struct rx_ent {
+    char *pattern;
+    pcre2_code *code;
+    pcre2_match_data *md;
+} rx_ent;
+
+static __thread rx_ent rx_cache[RX_CACHE];
+static __thread size_t rx_n;
+
+void sel_regex_cache_free(void)
+{
+    for (size_t i = 0; i < rx_n; i++) {
+        free(rx_cache[i].pattern);
+        pcre2_match_data_free(rx_cache[i].md);
+        pcre2_code_free(rx_cache[i].code);
+    }
+    rx_n = 0;
+}
+
+static rx_ent *rx_get(const char *p, size_t n)
+{
+    for (size_t i = 0; i < rx_n; i++)
+        if (strlen(rx_cache[i].pattern) == n && !memcmp(rx_cache[i].pattern, p, n))
+            return &rx_cache[i];
+    if (rx_n == RX_CACHE)
+        sel_regex_cache_free();
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)p, n, PCRE2_UTF, &ec, &eo, NULL);
+    if (!code)
+        return NULL;
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    rx_ent *e = &rx_cache[rx_n];
+    e->pattern = malloc(n + 1);
+    e->md = pcre2_match_data_create_from_pattern(code, NULL);
+    if (!e->pattern || !e->md) {
+        free(e->pattern);
+        pcre2_match_data_free(e->md);
+        pcre2_code_free(code);
+        return NULL;
+    }
+    memcpy(e->pattern, p, n);
+    e->pattern[n] = '\0';
+    e->code = code;
+    rx_n++;
+    return e;
+}
+
+int sel_regex_match(const hb_iql_expr *re, const char *s, size_t n)
+{
+    rx_ent *e = rx_get(re->u.regex.p, re->u.regex.n);
+    if (!e)
+        return 0;
+    return pcre2_match(e->code, (PCRE2_SPTR)s, n, 0, 0, e->md, NULL) >= 0;
+}
+
+/* ---- values ---- */
+
+hb_value sel_cell(const hb_scan_block *blk, const hb_pq_coldef *col, size_t c, size_t r)
+{
+    hb_value v = { .kind = HB_V_NULL };
+    const hb_pq_colvec *cv = &blk->vecs[c];
+    if (!hb_pq_valid(cv->valid, r))
+        return v;
+    switch (col->type) {
+    case HB_FT_FLOAT: v.kind = HB_V_FLOAT; v.v.f = ((const double *)cv->values)[r]; break;
+    case HB_FT_INTEGER: v.kind = HB_V_INT; v.v.i = ((const int64_t *)cv->values)[r]; break;
+    case HB_FT_UNSIGNED: v.kind = HB_V_UINT; v.v.u = ((const uint64_t *)cv->values)[r]; break;
+    case HB_FT_BOOLEAN: v.kind = HB_V_BOOL; v.v.b = ((const uint8_t *)cv->values)[r] != 0; break;
+    case HB_FT_STRING: {
+        hb_slice s = ((const hb_slice *)cv->values)[r];
+        v.kind = HB_V_STR;
+        v.v.s.p = s.p;
+        v.v.s.n = s.n;
+        break;
+    }
+    }
+    return v;
+}
+
+static hb_value null_value(void) { return (hb_value){ .kind = HB_V_NULL }; }
+
+/* A VarRef with a cast: numbers convert between float, integer and
+ * unsigned; anything else of the wrong type is null. */
+static hb_value cast(hb_value v, hb_iql_dtype t)
+{
+    if (v.kind == HB_V_NULL)
+        return v;
+    switch (t) {
+    case HB_IQL_DT_FLOAT:
+        if (v.kind == HB_V_INT)
+            return (hb_value){ .kind = HB_V_FLOAT, .v.f = (double)v.v.i };
+        if (v.kind == HB_V_UINT)
+            return (hb_value){ .kind = HB_V_FLOAT, .v.f = (double)v.v.u };
+        return v.kind == HB_V_FLOAT ? v : null_value();
+    case HB_IQL_DT_INTEGER:
+        if (v.kind == HB_V_FLOAT)
+            return (hb_value){ .kind = HB_V_INT, .v.i = (int64_t)v.v.f };
+        if (v.kind == HB_V_UINT)
+            return (hb_value){ .kind = HB_V_INT, .v.i = (int64_t)v.v.u };
+        return v.kind == HB_V_INT ? v : null_value();
+    case HB_IQL_DT_UNSIGNED:
+        if (v.kind == HB_V_FLOAT)
+            return (hb_value){ .kind = HB_V_UINT, .v.u = (uint64_t)v.v.f };
+        if (v.kind == HB_V_INT)
+            return (hb_value){ .kind = HB_V_UINT, .v.u = (uint64_t)v.v.i };
+        return v.kind == HB_V_UINT ? v : null_value();
+    case HB_IQL_DT_STRING:
+        return v.kind == HB_V_STR ? v : null_value();
+    case HB_IQL_DT_BOOLEAN:
+        return v.kind == HB_V_BOOL ? v : null_value();
+    default:
+        return v;
+    }
+}
+
+static hb_value ref_value(const sel_row *row, const hb_iql_expr *e)
+{
+    const sel_bind *b = hb_u64map_get((hb_u64map *)&row->p->binds, (uint64_t)(uintptr_t)e);
+    if (!b)
+        return null_value();
+    switch (b->kind) {
+    case BIND_TIME:
+        return (hb_value){ .kind = HB_V_TIME, .v.i = row->time };
+    case BIND_TAG: {
+        hb_slice s = row->tagvals[b->col];
+        if (!s.p)
+            return null_value();
+        return (hb_value){ .kind = HB_V_STR, .v.s = { s.p, s.n } };
+    }
+    case BIND_FIELD: {
+        hb_pq_coldef c = { NULL, HB_PQ_FIELD, b->type };
+        return cast(sel_cell(row->blk, &c, (size_t)b->col, row->r), e->u.ref.type);
+    }
+    default:
+        return null_value();
+    }
+}
+
+static double as_float(const hb_value *v)
+{
+    switch (v->kind) {
+    case HB_V_FLOAT: return v->v.f;
+    case HB_V_INT: return (double)v->v.i;
+    case HB_V_UINT: return (double)v->v.u;
+    default: return 0;
+    }
+}
+
+static int is_num(const hb_value *v) { return v->kind == HB_V_FLOAT || v->kind == HB_V_INT || v->kind == HB_V_UINT; }
+
+static hb_value arith(hb_iql_tok op, hb_value a, hb_value b)
+{
+    if (a.kind == HB_V_NULL || b.kind == HB_V_NULL)
+        return null_value();
+    if (a.kind == HB_V_BOOL && b.kind == HB_V_BOOL) {
+        switch (op) {
+        case HB_IQL_BITWISE_AND: return (hb_value){ .kind = HB_V_BOOL, .v.b = a.v.b && b.v.b };
+        case HB_IQL_BITWISE_OR: return (hb_value){ .kind = HB_V_BOOL, .v.b = a.v.b || b.v.b };
+        case HB_IQL_BITWISE_XOR: return (hb_value){ .kind = HB_V_BOOL, .v.b = a.v.b != b.v.b };
+        default: return null_value();
+        }
+    }
+    if (!is_num(&a) || !is_num(&b))
+        return null_value();
+    if (a.kind == HB_V_INT && b.kind == HB_V_INT) {
+        uint64_t x = (uint64_t)a.v.i, y = (uint64_t)b.v.i;
+        switch (op) {
+        case HB_IQL_ADD: return (hb_value){ .kind = HB_V_INT, .v.i = (int64_t)(x + y) };
+        case HB_IQL_SUB: return (hb_value){ .kind = HB_V_INT, .v.i = (int64_t)(x - y) };
+        case HB_IQL_MUL: return (hb_value){ .kind = HB_V_INT, .v.i = (int64_t)(x * y) };
+        case HB_IQL_DIV:
+            return (hb_value){ .kind = HB_V_FLOAT, .v.f = b.v.i == 0 ? 0 : (double)a.v.i / (double)b.v.i };
+        case HB_IQL_MOD:
+            if (b.v.i == 0 || (b.v.i == -1))
+                return (hb_value){ .kind = HB_V_INT, .v.i = 0 };
+            return (hb_value){ .kind = HB_V_INT, .v.i = a.v.i % b.v.i };
+        case HB_IQL_BITWISE_AND: return (hb_value){ .kind = HB_V_INT, .v.i = a.v.i & b.v.i };
+        case HB_IQL_BITWISE_OR: return (hb_value){ .kind = HB_V_INT, .v.i = a.v.i | b.v.i };
+        case HB_IQL_BITWISE_XOR: return (hb_value){ .kind = HB_V_INT, .v.i = a.v.i ^ b.v.i };
+        default: return null_value();
+        }
+    }
+    if (a.kind == HB_V_UINT && b.kind == HB_V_UINT) {
+        uint64_t x = a.v.u, y = b.v.u;
+        switch (op) {
+        case HB_IQL_ADD: return (hb_value){ .kind = HB_V_UINT, .v.u = x + y };
+        case HB_IQL_SUB: return (hb_value){ .kind = HB_V_UINT, .v.u = x - y };
+        case HB_IQL_MUL: return (hb_value){ .kind = HB_V_UINT, .v.u = x * y };
+        case HB_IQL_DIV: return (hb_value){ .kind = HB_V_FLOAT, .v.f = y == 0 ? 0 : (double)x / (double)y };
+        case HB_IQL_MOD: return (hb_value){ .kind = HB_V_UINT, .v.u = y == 0 ? 0 : x % y };
+        default: return null_value();
+        }
+    }
+    double x = as_float(&a), y = as_float(&b);
+    switch (op) {
+    case HB_IQL_ADD: return (hb_value){ .kind = HB_V_FLOAT, .v.f = x + y };
+    case HB_IQL_SUB: return (hb_value){ .kind = HB_V_FLOAT, .v.f = x - y };
+    case HB_IQL_MUL: return (hb_value){ .kind = HB_V_FLOAT, .v.f = x * y };
+    case HB_IQL_DIV: return (hb_value){ .kind = HB_V_FLOAT, .v.f = y == 0 ? 0 : x / y };
+    case HB_IQL_MOD:
+        if (y == 0)
+            return null_value();
+        return (hb_value){ .kind = HB_V_FLOAT, .v.f = fmod(x, y) };
+    default: return null_value();
+    }
+}
+
+static hb_value literal(const hb_iql_expr *e)
+{
+    switch (e->kind) {
+    case HB_IQL_EXPR_INTEGER: return (hb_value){ .kind = HB_V_INT, .v.i = e->u.i };
+    case HB_IQL_EXPR_UNSIGNED: return (hb_value){ .kind = HB_V_UINT, .v.u = e->u.u };
+    case HB_IQL_EXPR_NUMBER: return (hb_value){ .kind = HB_V_FLOAT, .v.f = e->u.f };
+    case HB_IQL_EXPR_BOOLEAN: return (hb_value){ .kind = HB_V_BOOL, .v.b = e->u.b };
+    case HB_IQL_EXPR_STRING: return (hb_value){ .kind = HB_V_STR, .v.s = { e->u.str.p, e->u.str.n } };
+    case HB_IQL_EXPR_DURATION:
+    case HB_IQL_EXPR_TIME: return (hb_value){ .kind = HB_V_INT, .v.i = e->u.i };
+    default: return null_value();
+    }
+}
+
+hb_value sel_eval(const sel_row *row, const hb_iql_expr *e)
+{
+    switch (e->kind) {
+    case HB_IQL_EXPR_VARREF:
+        return ref_value(row, e);
+    case HB_IQL_EXPR_PAREN:
+        return sel_eval(row, e->u.paren);
+    case HB_IQL_EXPR_BINARY:
+        return arith(e->u.bin.op, sel_eval(row, e->u.bin.lhs), sel_eval(row, e->u.bin.rhs));
+    default:
+        return literal(e);
+    }
+}
+
+/* ---- conditions ---- */
+
+int sel_compare(const hb_value *a, const hb_value *b, int *ok)
+{
+    *ok = 1;
+    if (is_num(a) && is_num(b)) {
+        if (a->kind == HB_V_INT && b->kind == HB_V_INT)
+            return (a->v.i > b->v.i) - (a->v.i < b->v.i);
+        if (a->kind == HB_V_UINT && b->kind == HB_V_UINT)
+            return (a->v.u > b->v.u) - (a->v.u < b->v.u);
+        double x = as_float(a), y = as_float(b);
+        return (x > y) - (x < y);
+    }
+    if (a->kind == HB_V_TIME && (b->kind == HB_V_TIME || b->kind == HB_V_INT))
+        return (a->v.i > b->v.i) - (a->v.i < b->v.i);
+    if (a->kind == HB_V_STR && b->kind == HB_V_STR) {
+        size_t n = a->v.s.n < b->v.s.n ? a->v.s.n : b->v.s.n;
+        int c = n ? memcmp(a->v.s.p, b->v.s.p, n) : 0;
+        return c ? (c > 0) - (c < 0) : (a->v.s.n > b->v.s.n) - (a->v.s.n < b->v.s.n);
+    }
+    if (a->kind == HB_V_BOOL && b->kind == HB_V_BOOL)
+        return a->v.b - b->v.b;
+    *ok = 0;
+    return 0;
+}
+
+static const hb_iql_expr *unparen(const hb_iql_expr *e)
+{
+    while (e->kind == HB_IQL_EXPR_PAREN)
+        e = e->u.paren;
+    return e;
+}
+
+/* Tags compare as strings and an absent tag is ""; fields that are null
+ * fail every comparison. */
+int sel_cond(const sel_row *row, const hb_iql_expr *e)
+{
+    e = unparen(e);
+    if (e->kind == HB_IQL_EXPR_BOOLEAN)
+        return e->u.b;
+    if (e->kind != HB_IQL_EXPR_BINARY)
+        return 0;
+    hb_iql_tok op = e->u.bin.op;
+    if (op == HB_IQL_AND)
+        return sel_cond(row, e->u.bin.lhs) && sel_cond(row, e->u.bin.rhs);
+    if (op == HB_IQL_OR)
+        return sel_cond(row, e->u.bin.lhs) || sel_cond(row, e->u.bin.rhs);
+    const hb_iql_expr *l = unparen(e->u.bin.lhs), *r = unparen(e->u.bin.rhs);
+    if (op == HB_IQL_EQREGEX || op == HB_IQL_NEQREGEX) {
+        const hb_iql_expr *re = r->kind == HB_IQL_EXPR_REGEX ? r : l->kind == HB_IQL_EXPR_REGEX ? l : NULL;
+        const hb_iql_expr *other = re == r ? l : r;
+        if (!re)
+            return 0;
+        hb_value v = sel_eval(row, other);
+        const sel_bind *b = other->kind == HB_IQL_EXPR_VARREF
+                                ? hb_u64map_get((hb_u64map *)&row->p->binds, (uint64_t)(uintptr_t)other)
+                                : NULL;
+        if (v.kind == HB_V_NULL && b && b->kind == BIND_TAG)
+            v = (hb_value){ .kind = HB_V_STR, .v.s = { "", 0 } };
+        if (v.kind == HB_V_NULL && (!b || b->kind == BIND_NONE))
+            v = (hb_value){ .kind = HB_V_STR, .v.s = { "", 0 } };
+        if (v.kind != HB_V_STR)
+            return 0;
+        int m = sel_regex_match(re, v.v.s.p, v.v.s.n);
+        return op == HB_IQL_EQREGEX ? m : !m;
+    }
+    hb_value a = sel_eval(row, l), b = sel_eval(row, r);
+    /* an absent tag (or a name that is neither field nor tag) reads as "" */
+    const sel_bind *bl = l->kind == HB_IQL_EXPR_VARREF
+                             ? hb_u64map_get((hb_u64map *)&row->p->binds, (uint64_t)(uintptr_t)l)
+                             : NULL;
+    const sel_bind *br = r->kind == HB_IQL_EXPR_VARREF
+                             ? hb_u64map_get((hb_u64map *)&row->p->binds, (uint64_t)(uintptr_t)r)
+                             : NULL;
+    if (a.kind == HB_V_NULL && bl && (bl->kind == BIND_TAG || bl->kind == BIND_NONE))
+        a = (hb_value){ .kind = HB_V_STR, .v.s = { "", 0 } };
+    if (b.kind == HB_V_NULL && br && (br->kind == BIND_TAG || br->kind == BIND_NONE))
+        b = (hb_value){ .kind = HB_V_STR, .v.s = { "", 0 } };
+    if (a.kind == HB_V_NULL || b.kind == HB_V_NULL)
+        return 0;
+    int ok, c = sel_compare(&a, &b, &ok);
+    if (!ok)
+        return op == HB_IQL_NEQ;
+    switch (op) {
+    case HB_IQL_EQ: return c == 0;
+    case HB_IQL_NEQ: return c != 0;
+    case HB_IQL_LT: return c < 0;
+    case HB_IQL_LTE: return c <= 0;
+    case HB_IQL_GT: return c > 0;
+    case HB_IQL_GTE: return c >= 0;
+    default: return 0;
+    }
+}

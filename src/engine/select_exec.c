@@ -1,0 +1,437 @@
+/* SELECT execution: the entry point, the scan driver shared by raw and
+ * aggregate queries, raw rows, and the final ordering and limits. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/select_internal.h"
+
+/* ---- the scan driver ---- */
+
+typedef struct tables_ctx {
+    const sel_meas *m;
+    hb_scan_source *src;
+    size_t n, cap;
+} tables_ctx;
+
+static int note_table(void *ctx, const hb_mt_table *t)
+{
+    tables_ctx *tc = ctx;
+    if (strcmp(t->measurement, tc->m->name) || tc->n == tc->cap)
+        return 0;
+    tc->src[tc->n++] = (hb_scan_source){ .kind = HB_SCAN_MEMTABLE, .table = t };
+    return 0;
+}
+
+static int same_key(hb_slice a, hb_slice b)
+{
+    return a.n == b.n && (a.p == b.p || memcmp(a.p, b.p, a.n) == 0);
+}
+
+int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ctx, hb_err *err)
+{
+    hb_store *st = p->env->store;
+    hb_snapshot snap;
+    int rc = hb_store_snapshot(st, m->db, m->rp, &snap, err);
+    if (rc)
+        return rc;
+    size_t cap = snap.nfiles + snap.nmemtables + 1;
+    hb_scan_source *src = calloc(cap, sizeof *src);
+    hb_pq_reader **readers = calloc(cap, sizeof *readers);
+    size_t nreaders = 0;
+    hb_scan *sc = NULL;
+    hb_buf gkey;
+    hb_buf_init(&gkey, 0);
+    hb_slice *tagvals = NULL;
+    int *gcol = NULL;
+    for (size_t i = 0; i < snap.nmemtables; i++)
+        hb_memtable_rdlock(snap.memtables[i]);
+    if (!src || !readers) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+        goto out;
+    }
+    tables_ctx tc = { .m = m, .src = src, .cap = cap };
+    for (size_t i = 0; i < snap.nfiles; i++) {
+        const hb_file_entry *f = &snap.files[i];
+        if (strcmp(f->rp, m->rp) || strcmp(f->measurement, m->name) || f->max_time < p->tmin ||
+            f->min_time > p->tmax)
+            continue;
+        if ((rc = hb_pq_footer_cache_open(st->footers, st->storage, f->path, &readers[nreaders], err)))
+            goto out;
+        src[tc.n++] = (hb_scan_source){ .kind = HB_SCAN_FILE, .reader = readers[nreaders++] };
+    }
+    for (size_t i = 0; i < snap.nmemtables; i++)
+        hb_memtable_scan_locked(snap.memtables[i], m->db, m->rp, note_table, &tc);
+    size_t nf = 0;
+    const char **fields = sel_plan_fields(p, m, &nf);
+    if (!fields) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+        goto out;
+    }
+    hb_scan_opts so = { .tmin = p->tmin, .tmax = p->tmax, .fields = fields, .nfields = nf, .block_rows = 4096 };
+    if ((rc = hb_scan_open(src, tc.n, m->name, &so, &sc, err)))
+        goto out;
+    const hb_pq_coldef *cols = hb_scan_cols(sc);
+    size_t ncols = hb_scan_ncols(sc);
+    if ((rc = sel_plan_bind(p, m, cols, ncols, err)))
+        goto out;
+    tagvals = calloc(ncols, sizeof *tagvals);
+    gcol = malloc((p->ngtags + 1) * sizeof *gcol);
+    if (!tagvals || !gcol) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t g = 0; g < p->ngtags; g++) {
+        gcol[g] = -1;
+        for (size_t c = 1; c < ncols; c++)
+            if (cols[c].role == HB_PQ_TAG && !strcmp(cols[c].name, p->gtags[g]))
+                gcol[g] = (int)c;
+    }
+    hb_scan_block blk;
+    hb_slice prev = { NULL, 0 };
+    int have_prev = 0;
+    while ((rc = hb_scan_next(sc, &blk, err)) == 1) {
+        const int64_t *times = blk.vecs[0].values;
+        sel_row row = { .p = p, .blk = &blk, .tagvals = tagvals };
+        for (size_t r = 0; r < blk.nrows; r++) {
+            if (!have_prev || !same_key(prev, blk.keys[r])) {
+                /* a new series: its tags and its group */
+                for (size_t c = 1; c < ncols; c++) {
+                    if (cols[c].role != HB_PQ_TAG)
+                        continue;
+                    if (hb_pq_valid(blk.vecs[c].valid, r)) {
+                        hb_slice s = ((const hb_slice *)blk.vecs[c].values)[r];
+                        tagvals[c] = s.p ? s : (hb_slice){ "", 0 };
+                    } else {
+                        tagvals[c] = (hb_slice){ NULL, 0 };
+                    }
+                }
+                hb_buf_reset(&gkey);
+                for (size_t g = 0; g < p->ngtags; g++) {
+                    if (gcol[g] >= 0 && tagvals[gcol[g]].p)
+                        hb_buf_append(&gkey, tagvals[gcol[g]].p, tagvals[gcol[g]].n);
+                    hb_buf_putc(&gkey, '\0');
+                }
+                prev = blk.keys[r];
+                have_prev = 1;
+            } else {
+                /* same series, but its strings may now live in this block */
+                for (size_t c = 1; c < ncols; c++)
+                    if (cols[c].role == HB_PQ_TAG && hb_pq_valid(blk.vecs[c].valid, r))
+                        tagvals[c] = ((const hb_slice *)blk.vecs[c].values)[r];
+                prev = blk.keys[r];
+            }
+            row.r = r;
+            row.time = times[r];
+            if (p->cond && !sel_cond(&row, p->cond))
+                continue;
+            if ((rc = fn(ctx, &row, gkey.data ? gkey.data : "", gkey.len, err)))
+                goto out;
+        }
+    }
+out:
+    hb_scan_close(sc);
+    free(tagvals);
+    free(gcol);
+    hb_buf_free(&gkey);
+    for (size_t i = 0; i < nreaders; i++)
+        hb_pq_footer_cache_release(st->footers, readers[i]);
+    free(readers);
+    free(src);
+    for (size_t i = 0; i < snap.nmemtables; i++)
+        hb_memtable_unlock(snap.memtables[i]);
+    hb_store_release(st, &snap);
+    return rc < 0 ? rc : HB_OK;
+}
+
+int sel_group_tags(sel_plan *p, const char *gkey, size_t gklen, hb_kv **out, size_t *n)
+{
+    *n = p->ngtags;
+    *out = NULL;
+    if (!p->ngtags)
+        return HB_OK;
+    hb_kv *kv = hb_arena_alloc(p->a, p->ngtags * sizeof *kv);
+    if (!kv)
+        return HB_ENOMEM;
+    const char *s = gkey, *end = gkey + gklen;
+    for (size_t g = 0; g < p->ngtags; g++) {
+        const char *z = memchr(s, '\0', (size_t)(end - s));
+        size_t len = z ? (size_t)(z - s) : (size_t)(end - s);
+        kv[g].key = p->gtags[g];
+        kv[g].val = hb_arena_strndup(p->a, s, len);
+        if (!kv[g].val)
+            return HB_ENOMEM;
+        s = z ? z + 1 : end;
+    }
+    *out = kv;
+    return HB_OK;
+}
+
+/* ---- output: order, limits, series ---- */
+
+static int cmp_series(const void *a, const void *b)
+{
+    const sel_out_series *x = a, *y = b;
+    int c = strcmp(x->m->name, y->m->name);
+    if (c)
+        return c;
+    return strcmp(x->gkey, y->gkey);
+}
+
+typedef struct row_ref {
+    int64_t t;
+    size_t i;
+} row_ref;
+
+static int cmp_row(const void *a, const void *b)
+{
+    const row_ref *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_stmt_result *sr, hb_err *err)
+{
+    const hb_iql_select *s = p->s;
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_series);
+    size_t width = 1 + p->ncols;
+    const char **colnames = hb_arena_alloc(p->a, width * sizeof *colnames);
+    if (!colnames)
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    colnames[0] = "time";
+    for (size_t i = 0; i < p->ncols; i++)
+        colnames[i + 1] = p->cols[i].name;
+    /* series with no row do not appear; SOFFSET/SLIMIT count the rest */
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].nrows)
+            v[kept++] = v[i];
+    n = kept;
+    size_t first = 0, last = n;
+    if (p->desc) {
+        for (size_t i = 0; i < n / 2; i++) {
+            sel_out_series t = v[i];
+            v[i] = v[n - 1 - i];
+            v[n - 1 - i] = t;
+        }
+    }
+    if (s->soffset > 0)
+        first = (size_t)s->soffset < n ? (size_t)s->soffset : n;
+    if (s->slimit > 0 && first + (size_t)s->slimit < last)
+        last = first + (size_t)s->slimit;
+    for (size_t k = first; k < last; k++) {
+        sel_out_series *o = &v[k];
+        row_ref *order = malloc(o->nrows * sizeof *order);
+        if (!order)
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        for (size_t r = 0; r < o->nrows; r++)
+            order[r] = (row_ref){ o->rows[r * width].v.i, r };
+        qsort(order, o->nrows, sizeof *order, cmp_row);
+        if (p->desc)
+            for (size_t r = 0; r < o->nrows / 2; r++) {
+                row_ref t = order[r];
+                order[r] = order[o->nrows - 1 - r];
+                order[o->nrows - 1 - r] = t;
+            }
+        size_t r0 = s->offset > 0 ? (size_t)s->offset : 0, r1 = o->nrows;
+        if (r0 > r1)
+            r0 = r1;
+        if (s->limit > 0 && r0 + (size_t)s->limit < r1)
+            r1 = r0 + (size_t)s->limit;
+        if (r0 == r1) {
+            free(order);
+            continue;
+        }
+        hb_series_out *so = hb_result_add_series(res, sr, o->m->name, colnames, width);
+        if (!so) {
+            free(order);
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        }
+        so->tags = o->tags;
+        so->ntags = o->ntags;
+        for (size_t r = r0; r < r1; r++) {
+            hb_value *dst = hb_result_add_row(res, so);
+            if (!dst) {
+                free(order);
+                return hb_err_set(err, HB_ENOMEM, "out of memory");
+            }
+            memcpy(dst, &o->rows[order[r].i * width], width * sizeof *dst);
+        }
+        free(order);
+    }
+    return HB_OK;
+}
+
+/* ---- raw queries ---- */
+
+typedef struct raw_ctx {
+    sel_plan *p;
+    hb_query_result *res;
+    const sel_meas *m;
+    int *field_col;              /* per output column: derived from a field */
+    int bound;                   /* field_col computed for this measurement */
+    hb_strmap groups;            /* gkey -> index + 1 into out */
+    sel_out_series *out;
+    size_t nout, capout;
+} raw_ctx;
+
+static int has_field_ref(const sel_plan *p, const hb_iql_expr *e)
+{
+    switch (e->kind) {
+    case HB_IQL_EXPR_VARREF: {
+        const sel_bind *b = hb_u64map_get((hb_u64map *)&p->binds, (uint64_t)(uintptr_t)e);
+        return b && b->kind == BIND_FIELD;
+    }
+    case HB_IQL_EXPR_BINARY: return has_field_ref(p, e->u.bin.lhs) || has_field_ref(p, e->u.bin.rhs);
+    case HB_IQL_EXPR_PAREN: return has_field_ref(p, e->u.paren);
+    default: return 0;
+    }
+}
+
+static sel_out_series *group_series(raw_ctx *x, const char *gkey, size_t gklen, hb_err *err)
+{
+    uintptr_t idx = (uintptr_t)hb_strmap_get(&x->groups, gkey, gklen);
+    if (idx)
+        return &x->out[idx - 1];
+    if (x->nout == x->capout) {
+        size_t nc = x->capout ? x->capout * 2 : 16;
+        sel_out_series *nv = realloc(x->out, nc * sizeof *nv);
+        if (!nv)
+            return NULL;
+        x->out = nv;
+        x->capout = nc;
+    }
+    sel_out_series *o = &x->out[x->nout];
+    memset(o, 0, sizeof *o);
+    o->m = x->m;
+    char *k = hb_arena_alloc(x->p->a, gklen + 1);
+    if (!k)
+        return NULL;
+    memcpy(k, gkey, gklen);
+    k[gklen] = '\0';
+    /* NUL separators inside the key: compare with them as low bytes */
+    for (size_t i = 0; i < gklen; i++)
+        if (!k[i])
+            k[i] = '\x01';
+    o->gkey = k;
+    if (sel_group_tags(x->p, gkey, gklen, &o->tags, &o->ntags))
+        return NULL;
+    if (hb_strmap_put(&x->groups, gkey, gklen, (void *)(uintptr_t)(x->nout + 1)))
+        return NULL;
+    x->nout++;
+    (void)err;
+    return o;
+}
+
+static hb_value keep_value(hb_query_result *res, hb_value v)
+{
+    if (v.kind == HB_V_STR) {
+        char *s = hb_arena_strndup(&res->arena, v.v.s.p, v.v.s.n);
+        v.v.s.p = s ? s : "";
+        if (!s)
+            v.v.s.n = 0;
+    }
+    return v;
+}
+
+static int raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen, hb_err *err)
+{
+    raw_ctx *x = ctx;
+    sel_plan *p = x->p;
+    size_t width = 1 + p->ncols;
+    hb_value vals[width];
+    int any = 0;
+    if (!x->bound) {   /* the scan bound the names just before the first row */
+        for (size_t i = 0; i < p->ncols; i++)
+            x->field_col[i] = has_field_ref(p, p->cols[i].expr);
+        x->bound = 1;
+    }
+    vals[0] = (hb_value){ .kind = HB_V_TIME, .v.i = row->time };
+    for (size_t i = 0; i < p->ncols; i++) {
+        vals[i + 1] = sel_eval(row, p->cols[i].expr);
+        any |= x->field_col[i] && vals[i + 1].kind != HB_V_NULL;
+    }
+    if (!any)
+        return HB_OK;
+    sel_out_series *o = group_series(x, gkey, gklen, err);
+    if (!o)
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    if (o->nrows == o->cap) {
+        size_t nc = o->cap ? o->cap * 2 : 64;
+        hb_value *nv = realloc(o->rows, nc * width * sizeof *nv);
+        if (!nv)
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        o->rows = nv;
+        o->cap = nc;
+    }
+    for (size_t i = 0; i < width; i++)
+        o->rows[o->nrows * width + i] = keep_value(x->res, vals[i]);
+    o->nrows++;
+    return HB_OK;
+}
+
+int sel_exec_raw(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err)
+{
+    sel_out_series *all = NULL;
+    size_t nall = 0, capall = 0;
+    int rc = HB_OK;
+    int *field_col = calloc(p->ncols + 1, sizeof *field_col);
+    if (!field_col)
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < p->nmeas; i++) {
+        raw_ctx x = { .p = p, .res = res, .m = &p->meas[i], .field_col = field_col };
+        hb_strmap_init(&x.groups);
+        /* which columns come from fields is known once bound: bind first */
+        rc = sel_scan_measurement(p, &p->meas[i], raw_row, &x, err);
+        hb_strmap_free(&x.groups);
+        if (!rc && x.nout) {
+            if (nall + x.nout > capall) {
+                size_t nc = (nall + x.nout) * 2;
+                sel_out_series *nv = realloc(all, nc * sizeof *nv);
+                if (!nv)
+                    rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+                else {
+                    all = nv;
+                    capall = nc;
+                }
+            }
+            if (!rc) {
+                memcpy(all + nall, x.out, x.nout * sizeof *all);
+                nall += x.nout;
+                x.nout = 0;
+            }
+        }
+        for (size_t k = 0; k < x.nout; k++)
+            free(x.out[k].rows);
+        free(x.out);
+    }
+    if (!rc)
+        rc = sel_emit(p, all, nall, res, sr, err);
+    for (size_t k = 0; k < nall; k++)
+        free(all[k].rows);
+    free(all);
+    free(field_col);
+    return rc;
+}
+
+/* ---- entry ---- */
+
+int hb_select_exec(const hb_select_env *env, const hb_iql_select *s, hb_query_result *res, hb_stmt_result *sr,
+                   hb_err *err)
+{
+    hb_arena a;
+    hb_arena_init(&a, 64 * 1024, 0);
+    sel_plan p = { .env = env, .s = s, .a = &a };
+    hb_u64map_init(&p.binds);
+    int rc = sel_plan_build(&p, err);
+    if (!rc)
+        rc = p.aggregate ? sel_exec_agg(&p, res, sr, err) : sel_exec_raw(&p, res, sr, err);
+    for (size_t i = 0; i < p.nmeas; i++) {
+        hb_field_info_free(p.meas[i].fields, p.meas[i].nfields);
+        hb_strv_free(p.meas[i].tags, p.meas[i].ntags);
+    }
+    hb_u64map_free(&p.binds);
+    hb_arena_free(&a);
+    return rc;
+}

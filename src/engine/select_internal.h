@@ -1,0 +1,119 @@
+/* Private to engine/select*.c: the plan of one SELECT and the pieces the
+ * planner, evaluator and executors share. */
+#ifndef HB_ENGINE_SELECT_INTERNAL_H
+#define HB_ENGINE_SELECT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/hashmap.h"
+#include "engine/scan.h"
+#include "engine/select.h"
+
+#define SEL_MIN_TIME (INT64_MIN + 2)   /* influxql.MinTime */
+#define SEL_MAX_TIME INT64_MAX
+
+/* One measurement of FROM with its schema. */
+typedef struct sel_meas {
+    const char *db, *rp, *name;
+    hb_field_info *fields;          /* sorted by name */
+    size_t nfields;
+    char **tags;                    /* tag keys, sorted */
+    size_t ntags;
+} sel_meas;
+
+/* An output column after wildcard expansion. */
+typedef struct sel_col {
+    const char *name;               /* resolved column name (_1 suffixes applied) */
+    hb_iql_expr *expr;              /* the field expression */
+    int is_call;                    /* top-level aggregate or selector call */
+} sel_col;
+
+/* Where a VarRef's value comes from, for the measurement being scanned. */
+typedef enum { BIND_NONE = 0, BIND_FIELD, BIND_TAG, BIND_TIME } sel_bind_kind;
+
+typedef struct sel_bind {
+    sel_bind_kind kind;
+    int col;                        /* scan column (FIELD, TAG) */
+    hb_ftype type;                  /* FIELD: stored type */
+} sel_bind;
+
+typedef struct sel_plan {
+    const hb_select_env *env;
+    const hb_iql_select *s;
+    hb_arena *a;                    /* the statement's scratch arena */
+    sel_meas *meas;                 /* sorted by name (then db, rp) */
+    size_t nmeas;
+    sel_col *cols;                  /* output columns after "time" */
+    size_t ncols;
+    int aggregate;                  /* some column is a call */
+    int64_t tmin, tmax;             /* from WHERE (inclusive) */
+    int has_tmin, has_tmax;
+    hb_iql_expr *cond;              /* WHERE without the time range; NULL = none */
+    int64_t interval, offset;       /* GROUP BY time(interval, offset); interval 0 = none */
+    const char **gtags;             /* GROUP BY tag keys, sorted */
+    size_t ngtags;
+    int group_all_tags;             /* GROUP BY * */
+    hb_iql_expr **gregex;           /* GROUP BY /re/ */
+    size_t ngregex;
+    int desc;                       /* ORDER BY time DESC */
+    hb_u64map binds;                /* expr pointer -> sel_bind * (current measurement) */
+} sel_plan;
+
+/* Evaluation context of one row. */
+typedef struct sel_row {
+    const sel_plan *p;
+    const hb_scan_block *blk;
+    size_t r;
+    int64_t time;
+    const hb_slice *tagvals;        /* per scan column: the current series' tag values (NULL .p = absent) */
+} sel_row;
+
+/* ---- plan (select_plan.c) ---- */
+int sel_plan_build(sel_plan *p, hb_err *err);
+/* Bind every VarRef of the statement for measurement m scanned with
+ * columns cols (scan output order). */
+int sel_plan_bind(sel_plan *p, const sel_meas *m, const hb_pq_coldef *cols, size_t ncols, hb_err *err);
+/* The field names the scan of m must read (NULL-terminated, arena). */
+const char **sel_plan_fields(sel_plan *p, const sel_meas *m, size_t *n);
+
+/* ---- expressions (select_eval.c) ---- */
+hb_value sel_eval(const sel_row *row, const hb_iql_expr *e);
+/* WHERE (without the time range) for a row: 1 keep, 0 drop. */
+int sel_cond(const sel_row *row, const hb_iql_expr *e);
+/* Value of a block cell as an hb_value (strings point into the block). */
+hb_value sel_cell(const hb_scan_block *blk, const hb_pq_coldef *col, size_t c, size_t r);
+/* Compare two non-null values: <0, 0, >0; *ok = 0 when not comparable. */
+int sel_compare(const hb_value *a, const hb_value *b, int *ok);
+/* regex match (cached per pattern node). */
+int sel_regex_match(const hb_iql_expr *re, const char *s, size_t n);
+void sel_regex_cache_free(void);
+
+/* ---- execution (select_raw.c, select_agg.c) ---- */
+typedef struct sel_out_series {
+    const sel_meas *m;
+    const char *gkey;               /* group tag values joined (sort key) */
+    hb_kv *tags;                    /* group tags */
+    size_t ntags;
+    hb_value *rows;                 /* nrows * (1 + ncols), time first */
+    size_t nrows, cap;
+    uint64_t *seq;                  /* arrival order per row (stable sort) */
+} sel_out_series;
+
+int sel_exec_raw(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err);
+int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err);
+
+/* Shared scan driver: calls row_fn for every row of measurement m that
+ * passes the time range and WHERE, with the row's group. */
+typedef int (*sel_row_fn)(void *ctx, const sel_row *row, const char *gkey, size_t gklen, hb_err *err);
+int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ctx, hb_err *err);
+
+/* The group tags of the current series for the output ("tags" member),
+ * built from gkey: NUL-separated values in plan->gtags order. */
+int sel_group_tags(sel_plan *p, const char *gkey, size_t gklen, hb_kv **out, size_t *n);
+
+/* Emit the finished series (sorted, limited) into sr. */
+int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_stmt_result *sr, hb_err *err);
+
+#endif

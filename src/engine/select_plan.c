@@ -1,0 +1,564 @@
+/* SELECT planning: sources, schemas, wildcard expansion, column names,
+ * GROUP BY and the WHERE time range, following InfluxDB 1.x's rewriting
+ * (influxql SelectStatement.RewriteFields / ColumnNames / ConditionExpr). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/select_internal.h"
+#include "engine/timeexpr.h"
+
+static int nomem(hb_err *err) { return hb_err_set(err, HB_ENOMEM, "out of memory"); }
+
+static int cmp_meas(const void *a, const void *b)
+{
+    const sel_meas *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    c = strcmp(x->db, y->db);
+    return c ? c : strcmp(x->rp, y->rp);
+}
+
+static int add_meas(sel_plan *p, size_t *cap, const char *db, const char *rp, const char *name, hb_err *err)
+{
+    for (size_t i = 0; i < p->nmeas; i++)
+        if (!strcmp(p->meas[i].name, name) && !strcmp(p->meas[i].db, db) && !strcmp(p->meas[i].rp, rp))
+            return HB_OK;
+    if (p->nmeas == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        sel_meas *nm = hb_arena_alloc(p->a, nc * sizeof *nm);
+        if (!nm)
+            return nomem(err);
+        if (p->nmeas)
+            memcpy(nm, p->meas, p->nmeas * sizeof *nm);
+        p->meas = nm;
+        *cap = nc;
+    }
+    sel_meas *m = &p->meas[p->nmeas];
+    memset(m, 0, sizeof *m);
+    m->db = db;
+    m->rp = rp;
+    m->name = hb_arena_strndup(p->a, name, strlen(name));
+    if (!m->name)
+        return nomem(err);
+    hb_catalog *cat = p->env->catalog;
+    hb_field_info *fields = NULL;
+    size_t nf = 0;
+    char **tags = NULL;
+    size_t nt = 0;
+    if (hb_catalog_list_fields(cat, db, name, &fields, &nf, err) == HB_OK) {
+        m->fields = fields;
+        m->nfields = nf;
+    }
+    if (hb_catalog_list_tag_keys(cat, db, name, &tags, &nt, err) == HB_OK) {
+        m->tags = tags;
+        m->ntags = nt;
+    }
+    hb_err_clear(err);
+    p->nmeas++;
+    return HB_OK;
+}
+
+static int resolve_sources(sel_plan *p, hb_err *err)
+{
+    const hb_iql_select *s = p->s;
+    const hb_select_env *env = p->env;
+    size_t cap = 0;
+    for (size_t i = 0; i < s->nsources; i++) {
+        const hb_iql_source *src = &s->sources[i];
+        if (src->kind != HB_IQL_SRC_MEASUREMENT)
+            return hb_err_set(err, HB_EUNSUPP, "subqueries are not implemented yet");
+        const hb_iql_measurement *m = &src->m;
+        const char *db = m->database.n ? m->database.p : env->default_db;
+        if (!db || !*db)
+            return hb_err_set(err, HB_EINVAL, "database name required");
+        if (!hb_catalog_has_database(env->catalog, db))
+            return hb_err_set(err, HB_ENOTFOUND, "database not found: %s", db);
+        char rpbuf[256];
+        const char *rpname = m->rp.n ? m->rp.p : (m->database.n ? NULL : env->default_rp);
+        if (hb_catalog_resolve_rp(env->catalog, db, rpname && *rpname ? rpname : NULL, rpbuf, sizeof rpbuf, err))
+            return err->code;
+        const char *dbc = hb_arena_strndup(p->a, db, strlen(db));
+        const char *rp = hb_arena_strndup(p->a, rpbuf, strlen(rpbuf));
+        if (!dbc || !rp)
+            return nomem(err);
+        if (!m->regex) {
+            int rc = add_meas(p, &cap, dbc, rp, m->name.p, err);
+            if (rc)
+                return rc;
+            continue;
+        }
+        char **names = NULL;
+        size_t n = 0;
+        if (hb_catalog_list_measurements(env->catalog, db, &names, &n, err))
+            return err->code;
+        int rc = HB_OK;
+        for (size_t k = 0; k < n && !rc; k++)
+            if (sel_regex_match(m->regex, names[k], strlen(names[k])))
+                rc = add_meas(p, &cap, dbc, rp, names[k], err);
+        hb_strv_free(names, n);
+        if (rc)
+            return rc;
+    }
+    if (p->nmeas > 1)
+        qsort(p->meas, p->nmeas, sizeof *p->meas, cmp_meas);
+    return HB_OK;
+}
+
+/* ---- the union schema of all measurements ---- */
+
+typedef struct name_ent {
+    const char *name;
+    hb_ftype type;      /* fields */
+    int is_tag;
+} name_ent;
+
+static int cmp_name_ent(const void *a, const void *b)
+{
+    const name_ent *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c)
+        return c;
+    return x->is_tag - y->is_tag;   /* a field before the tag of the same name */
+}
+
+static int is_group_tag(const sel_plan *p, const char *name)
+{
+    for (size_t i = 0; i < p->ngtags; i++)
+        if (!strcmp(p->gtags[i], name))
+            return 1;
+    return 0;
+}
+
+/* Union of fields (and tags when want_tags) over the measurements, sorted
+ * by name, fields before tags of the same name. */
+static name_ent *union_names(sel_plan *p, int want_fields, int want_tags, size_t *n)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < p->nmeas; i++)
+        cap += p->meas[i].nfields + p->meas[i].ntags;
+    name_ent *v = hb_arena_alloc(p->a, (cap + 1) * sizeof *v);
+    size_t k = 0;
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < p->nmeas; i++) {
+        const sel_meas *m = &p->meas[i];
+        for (size_t f = 0; want_fields && f < m->nfields; f++) {
+            int dup = 0;
+            for (size_t j = 0; j < k && !dup; j++)
+                dup = !v[j].is_tag && !strcmp(v[j].name, m->fields[f].name);
+            if (!dup)
+                v[k++] = (name_ent){ m->fields[f].name, m->fields[f].type, 0 };
+        }
+        for (size_t t = 0; want_tags && t < m->ntags; t++) {
+            if (is_group_tag(p, m->tags[t]) || p->group_all_tags)
+                continue;   /* GROUP BY keys are not repeated as columns */
+            int dup = 0;
+            for (size_t j = 0; j < k && !dup; j++)
+                dup = v[j].is_tag && !strcmp(v[j].name, m->tags[t]);
+            if (!dup)
+                v[k++] = (name_ent){ m->tags[t], HB_FT_STRING, 1 };
+        }
+    }
+    qsort(v, k, sizeof *v, cmp_name_ent);
+    *n = k;
+    return v;
+}
+
+static hb_iql_expr *new_expr(sel_plan *p, hb_iql_expr_kind k)
+{
+    hb_iql_expr *e = hb_arena_calloc(p->a, sizeof *e);
+    if (e) {
+        e->kind = k;
+        e->depth = 1;
+    }
+    return e;
+}
+
+static hb_iql_expr *varref(sel_plan *p, const char *name, hb_iql_dtype t)
+{
+    hb_iql_expr *e = new_expr(p, HB_IQL_EXPR_VARREF);
+    if (e) {
+        e->u.ref.name.p = name;
+        e->u.ref.name.n = strlen(name);
+        e->u.ref.type = t;
+    }
+    return e;
+}
+
+/* Fields a function accepts in a wildcard expansion (mean(*) skips strings). */
+static int call_takes(const char *fn, hb_ftype t)
+{
+    int numeric = t == HB_FT_FLOAT || t == HB_FT_INTEGER || t == HB_FT_UNSIGNED;
+    if (!strcmp(fn, "count") || !strcmp(fn, "first") || !strcmp(fn, "last") || !strcmp(fn, "distinct") ||
+        !strcmp(fn, "mode"))
+        return 1;
+    if (!strcmp(fn, "max") || !strcmp(fn, "min"))
+        return numeric || t == HB_FT_BOOLEAN;
+    return numeric;
+}
+
+typedef struct colv {
+    sel_col *v;
+    size_t n, cap;
+    const char **alias;   /* explicit alias or NULL, per column */
+} colv;
+
+static int push_col(sel_plan *p, colv *cv, hb_iql_expr *e, const char *alias, hb_err *err)
+{
+    if (cv->n == cv->cap) {
+        size_t nc = cv->cap ? cv->cap * 2 : 16;
+        sel_col *nv = hb_arena_alloc(p->a, nc * sizeof *nv);
+        const char **na = hb_arena_alloc(p->a, nc * sizeof *na);
+        if (!nv || !na)
+            return nomem(err);
+        if (cv->n) {
+            memcpy(nv, cv->v, cv->n * sizeof *nv);
+            memcpy(na, cv->alias, cv->n * sizeof *na);
+        }
+        cv->v = nv;
+        cv->alias = na;
+        cv->cap = nc;
+    }
+    const hb_iql_expr *x = e;
+    while (x->kind == HB_IQL_EXPR_PAREN)
+        x = x->u.paren;
+    cv->v[cv->n] = (sel_col){ NULL, e, x->kind == HB_IQL_EXPR_CALL };
+    cv->alias[cv->n] = alias;
+    cv->n++;
+    return HB_OK;
+}
+
+/* Expand *, *::field, *::tag, /re/, and fn(*), fn(/re/) as InfluxDB does. */
+static int expand_fields(sel_plan *p, colv *cv, hb_err *err)
+{
+    const hb_iql_select *s = p->s;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const hb_iql_field *f = &s->fields[i];
+        hb_iql_expr *e = f->expr;
+        const char *alias = f->alias.n ? f->alias.p : NULL;
+        if (e->kind == HB_IQL_EXPR_WILDCARD || e->kind == HB_IQL_EXPR_REGEX) {
+            int want_f = e->kind == HB_IQL_EXPR_REGEX || e->u.wildcard != HB_IQL_DT_TAG;
+            int want_t = e->kind == HB_IQL_EXPR_REGEX || e->u.wildcard != HB_IQL_DT_ANYFIELD;
+            if (p->aggregate)
+                want_t = 0;
+            size_t n;
+            name_ent *names = union_names(p, want_f, want_t, &n);
+            if (!names)
+                return nomem(err);
+            for (size_t k = 0; k < n; k++) {
+                if (e->kind == HB_IQL_EXPR_REGEX && !sel_regex_match(e, names[k].name, strlen(names[k].name)))
+                    continue;
+                hb_iql_expr *r = varref(p, names[k].name, names[k].is_tag ? HB_IQL_DT_TAG : HB_IQL_DT_UNKNOWN);
+                if (!r || push_col(p, cv, r, NULL, err))
+                    return nomem(err);
+            }
+            continue;
+        }
+        if (e->kind == HB_IQL_EXPR_CALL && e->u.call.nargs >= 1 &&
+            (e->u.call.args[0]->kind == HB_IQL_EXPR_WILDCARD || e->u.call.args[0]->kind == HB_IQL_EXPR_REGEX)) {
+            const hb_iql_expr *arg = e->u.call.args[0];
+            size_t n;
+            name_ent *names = union_names(p, 1, 0, &n);
+            if (!names)
+                return nomem(err);
+            const char *fn = e->u.call.name.p;
+            for (size_t k = 0; k < n; k++) {
+                if (arg->kind == HB_IQL_EXPR_REGEX && !sel_regex_match(arg, names[k].name, strlen(names[k].name)))
+                    continue;
+                if (!call_takes(fn, names[k].type))
+                    continue;
+                hb_iql_expr *c = new_expr(p, HB_IQL_EXPR_CALL);
+                hb_iql_expr **args = hb_arena_alloc(p->a, e->u.call.nargs * sizeof *args);
+                if (!c || !args)
+                    return nomem(err);
+                *c = *e;
+                memcpy(args, e->u.call.args, e->u.call.nargs * sizeof *args);
+                if (!(args[0] = varref(p, names[k].name, HB_IQL_DT_UNKNOWN)))
+                    return nomem(err);
+                c->u.call.args = args;
+                char *al = hb_arena_alloc(p->a, strlen(fn) + strlen(names[k].name) + 2);
+                if (!al)
+                    return nomem(err);
+                sprintf(al, "%s_%s", alias ? alias : fn, names[k].name);
+                if (push_col(p, cv, c, al, err))
+                    return err->code;
+            }
+            continue;
+        }
+        if (push_col(p, cv, e, alias, err))
+            return err->code;
+    }
+    return HB_OK;
+}
+
+/* influxql SelectStatement.ColumnNames: aliases first, then generated
+ * names with _N suffixes for repeats ("time" is taken by the time column). */
+static int name_columns(sel_plan *p, colv *cv, hb_err *err)
+{
+    hb_strmap names;   /* name -> count */
+    hb_strmap_init(&names);
+    int rc = HB_OK;
+    if (hb_strmap_put(&names, "time", 4, (void *)(uintptr_t)1))
+        rc = nomem(err);
+    for (size_t i = 0; !rc && i < cv->n; i++)
+        if (cv->alias[i]) {
+            cv->v[i].name = cv->alias[i];
+            if (hb_strmap_put(&names, cv->alias[i], strlen(cv->alias[i]), (void *)(uintptr_t)1))
+                rc = nomem(err);
+        }
+    for (size_t i = 0; !rc && i < cv->n; i++) {
+        if (cv->v[i].name)
+            continue;
+        hb_iql_field f = { .expr = cv->v[i].expr };
+        const char *name = hb_iql_field_name(&f, p->a);
+        if (!name) {
+            rc = nomem(err);
+            break;
+        }
+        uintptr_t count = (uintptr_t)hb_strmap_get(&names, name, strlen(name));
+        if (count) {
+            for (;;) {
+                char buf[512];
+                snprintf(buf, sizeof buf, "%s_%zu", name, (size_t)count);
+                if (!hb_strmap_get(&names, buf, strlen(buf))) {
+                    if (hb_strmap_put(&names, name, strlen(name), (void *)(count + 1)))
+                        rc = nomem(err);
+                    name = hb_arena_strndup(p->a, buf, strlen(buf));
+                    break;
+                }
+                count++;
+            }
+            if (!name)
+                rc = nomem(err);
+        }
+        if (rc)
+            break;
+        uintptr_t c2 = (uintptr_t)hb_strmap_get(&names, name, strlen(name));
+        if (hb_strmap_put(&names, name, strlen(name), (void *)(c2 + 1)))
+            rc = nomem(err);
+        cv->v[i].name = name;
+    }
+    hb_strmap_free(&names);
+    return rc;
+}
+
+static int cmp_cstr(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+static int plan_dimensions(sel_plan *p, hb_err *err)
+{
+    const hb_iql_select *s = p->s;
+    int ok = 1;
+    const char *msg = NULL;
+    p->interval = hb_iql_group_by_interval(s, &ok, &msg);
+    if (!ok)
+        return hb_err_set(err, HB_EINVAL, "%s", msg);
+    const char **tags = hb_arena_alloc(p->a, (s->ndimensions + 1) * sizeof *tags);
+    hb_iql_expr **rx = hb_arena_alloc(p->a, (s->ndimensions + 1) * sizeof *rx);
+    if (!tags || !rx)
+        return nomem(err);
+    p->gtags = tags;
+    p->gregex = rx;
+    for (size_t i = 0; i < s->ndimensions; i++) {
+        hb_iql_expr *d = s->dimensions[i];
+        if (d->kind == HB_IQL_EXPR_CALL && !strcmp(d->u.call.name.p, "time")) {
+            if (d->u.call.nargs == 2) {
+                const hb_iql_expr *o = d->u.call.args[1];
+                if (o->kind == HB_IQL_EXPR_DURATION || o->kind == HB_IQL_EXPR_INTEGER)
+                    p->offset = o->u.i;
+            }
+            continue;
+        }
+        if (d->kind == HB_IQL_EXPR_WILDCARD) {
+            p->group_all_tags = 1;
+        } else if (d->kind == HB_IQL_EXPR_REGEX) {
+            p->gregex[p->ngregex++] = d;
+        } else if (d->kind == HB_IQL_EXPR_VARREF) {
+            int dup = 0;
+            for (size_t k = 0; k < p->ngtags && !dup; k++)
+                dup = !strcmp(p->gtags[k], d->u.ref.name.p);
+            if (!dup)
+                p->gtags[p->ngtags++] = d->u.ref.name.p;
+        } else {
+            return hb_err_set(err, HB_EINVAL, "only time() calls allowed in dimensions");
+        }
+    }
+    /* GROUP BY * and /re/ name every matching tag key of the sources */
+    if (p->group_all_tags || p->ngregex) {
+        size_t cap = p->ngtags;
+        for (size_t i = 0; i < p->nmeas; i++)
+            cap += p->meas[i].ntags;
+        const char **all = hb_arena_alloc(p->a, (cap + 1) * sizeof *all);
+        if (!all)
+            return nomem(err);
+        size_t n = p->ngtags;
+        memcpy(all, p->gtags, n * sizeof *all);
+        for (size_t i = 0; i < p->nmeas; i++)
+            for (size_t t = 0; t < p->meas[i].ntags; t++) {
+                const char *k = p->meas[i].tags[t];
+                int take = p->group_all_tags;
+                for (size_t r = 0; !take && r < p->ngregex; r++)
+                    take = sel_regex_match(p->gregex[r], k, strlen(k));
+                for (size_t j = 0; take && j < n; j++)
+                    take = strcmp(all[j], k) != 0;
+                if (take)
+                    all[n++] = k;
+            }
+        p->gtags = all;
+        p->ngtags = n;
+    }
+    if (p->ngtags > 1)
+        qsort(p->gtags, p->ngtags, sizeof *p->gtags, cmp_cstr);
+    return HB_OK;
+}
+
+static int plan_order(sel_plan *p, hb_err *err)
+{
+    const hb_iql_select *s = p->s;
+    for (size_t i = 0; i < s->nsort; i++) {
+        const hb_iql_sort_field *f = &s->sort[i];
+        if (f->name.n && strcmp(f->name.p, "time") != 0)
+            return hb_err_set(err, HB_EINVAL, "only ORDER BY time supported at this time");
+        p->desc = !f->ascending;
+    }
+    return HB_OK;
+}
+
+int sel_plan_build(sel_plan *p, hb_err *err)
+{
+    const hb_iql_select *s = p->s;
+    if (s->target)
+        return hb_err_set(err, HB_EUNSUPP, "SELECT INTO is not implemented yet");
+    int rc = resolve_sources(p, err);
+    if (rc)
+        return rc;
+    p->aggregate = hb_iql_fields_have_call(s->fields, s->nfields);
+    if ((rc = plan_dimensions(p, err)) || (rc = plan_order(p, err)))
+        return rc;
+    colv cv = { 0 };
+    if ((rc = expand_fields(p, &cv, err)) || (rc = name_columns(p, &cv, err)))
+        return rc;
+    p->cols = cv.v;
+    p->ncols = cv.n;
+    for (size_t i = 0; i < p->ncols; i++)
+        if (p->cols[i].is_call)
+            p->aggregate = 1;
+    hb_time_range tr;
+    if ((rc = hb_time_condition(s->condition, p->env->now, p->a, &p->cond, &tr, err)))
+        return rc;
+    p->tmin = tr.has_min ? tr.min : SEL_MIN_TIME;
+    p->tmax = tr.has_max ? tr.max : SEL_MAX_TIME;
+    p->has_tmin = tr.has_min;
+    p->has_tmax = tr.has_max;
+    return HB_OK;
+}
+
+/* ---- binding ---- */
+
+static int bind_walk(sel_plan *p, const sel_meas *m, const hb_pq_coldef *cols, size_t ncols, const hb_iql_expr *e,
+                     hb_err *err)
+{
+    if (!e)
+        return HB_OK;
+    switch (e->kind) {
+    case HB_IQL_EXPR_VARREF: {
+        sel_bind *b = hb_arena_calloc(p->a, sizeof *b);
+        if (!b)
+            return nomem(err);
+        const char *name = e->u.ref.name.p;
+        hb_iql_dtype t = e->u.ref.type;
+        if (!strcmp(name, "time") && t == HB_IQL_DT_UNKNOWN) {
+            b->kind = BIND_TIME;
+        } else {
+            for (size_t c = 1; c < ncols; c++) {
+                if (strcmp(cols[c].name, name))
+                    continue;
+                if (cols[c].role == HB_PQ_FIELD && t != HB_IQL_DT_TAG) {
+                    b->kind = BIND_FIELD;
+                    b->col = (int)c;
+                    b->type = cols[c].type;
+                    break;   /* a field wins over a tag of the same name */
+                }
+                if (cols[c].role == HB_PQ_TAG && (t == HB_IQL_DT_UNKNOWN || t == HB_IQL_DT_TAG)) {
+                    b->kind = BIND_TAG;
+                    b->col = (int)c;
+                }
+            }
+        }
+        return hb_u64map_put(&p->binds, (uint64_t)(uintptr_t)e, b) ? nomem(err) : HB_OK;
+    }
+    case HB_IQL_EXPR_CALL:
+        for (size_t i = 0; i < e->u.call.nargs; i++) {
+            int rc = bind_walk(p, m, cols, ncols, e->u.call.args[i], err);
+            if (rc)
+                return rc;
+        }
+        return HB_OK;
+    case HB_IQL_EXPR_BINARY: {
+        int rc = bind_walk(p, m, cols, ncols, e->u.bin.lhs, err);
+        return rc ? rc : bind_walk(p, m, cols, ncols, e->u.bin.rhs, err);
+    }
+    case HB_IQL_EXPR_PAREN:
+        return bind_walk(p, m, cols, ncols, e->u.paren, err);
+    default:
+        return HB_OK;
+    }
+}
+
+int sel_plan_bind(sel_plan *p, const sel_meas *m, const hb_pq_coldef *cols, size_t ncols, hb_err *err)
+{
+    hb_u64map_free(&p->binds);
+    hb_u64map_init(&p->binds);
+    for (size_t i = 0; i < p->ncols; i++) {
+        int rc = bind_walk(p, m, cols, ncols, p->cols[i].expr, err);
+        if (rc)
+            return rc;
+    }
+    return bind_walk(p, m, cols, ncols, p->cond, err);
+}
+
+static void fields_walk(const sel_meas *m, const hb_iql_expr *e, const char **out, size_t *n)
+{
+    if (!e)
+        return;
+    switch (e->kind) {
+    case HB_IQL_EXPR_VARREF:
+        if (e->u.ref.type == HB_IQL_DT_TAG)
+            return;
+        for (size_t f = 0; f < m->nfields; f++)
+            if (!strcmp(m->fields[f].name, e->u.ref.name.p)) {
+                for (size_t k = 0; k < *n; k++)
+                    if (!strcmp(out[k], m->fields[f].name))
+                        return;
+                out[(*n)++] = m->fields[f].name;
+                return;
+            }
+        return;
+    case HB_IQL_EXPR_CALL:
+        for (size_t i = 0; i < e->u.call.nargs; i++)
+            fields_walk(m, e->u.call.args[i], out, n);
+        return;
+    case HB_IQL_EXPR_BINARY:
+        fields_walk(m, e->u.bin.lhs, out, n);
+        fields_walk(m, e->u.bin.rhs, out, n);
+        return;
+    case HB_IQL_EXPR_PAREN:
+        fields_walk(m, e->u.paren, out, n);
+        return;
+    default:
+        return;
+    }
+}
+
+const char **sel_plan_fields(sel_plan *p, const sel_meas *m, size_t *n)
+{
+    const char **out = hb_arena_alloc(p->a, (m->nfields + 1) * sizeof *out);
+    *n = 0;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < p->ncols; i++)
+        fields_walk(m, p->cols[i].expr, out, n);
+    fields_walk(m, p->cond, out, n);
+    return out;
+}

@@ -1,0 +1,234 @@
+#include "engine/timeexpr.h"
+
+#include <string.h>
+
+static int digits(const char *s, size_t n, size_t at, size_t len, int64_t *out)
+{
+    if (at + len > n)
+        return 0;
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[at + i];
+        if (c < '0' || c > '9')
+            return 0;
+        v = v * 10 + (c - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+/* days since 1970-01-01 of a civil date (proleptic Gregorian) */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int hb_time_parse(const char *s, size_t n, int64_t *ns)
+{
+    int64_t y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
+    if (!digits(s, n, 0, 4, &y) || n < 10 || s[4] != '-' || !digits(s, n, 5, 2, &mo) || s[7] != '-' ||
+        !digits(s, n, 8, 2, &d))
+        return HB_EPARSE;
+    size_t i = 10;
+    if (i < n) {
+        if ((s[i] != 'T' && s[i] != ' ') || !digits(s, n, i + 1, 2, &h) || i + 3 >= n || s[i + 3] != ':' ||
+            !digits(s, n, i + 4, 2, &mi) || i + 6 >= n || s[i + 6] != ':' || !digits(s, n, i + 7, 2, &sec))
+            return HB_EPARSE;
+        i += 9;
+        if (i < n && s[i] == '.') {
+            i++;
+            int nd = 0;
+            while (i < n && s[i] >= '0' && s[i] <= '9') {
+                if (nd < 9)
+                    frac = frac * 10 + (s[i] - '0');
+                nd++;
+                i++;
+            }
+            if (!nd)
+                return HB_EPARSE;
+            for (; nd < 9; nd++)
+                frac *= 10;
+        }
+        if (i < n && s[i] == 'Z') {
+            i++;
+        } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+            int64_t oh, om;
+            if (!digits(s, n, i + 1, 2, &oh) || i + 3 >= n || s[i + 3] != ':' || !digits(s, n, i + 4, 2, &om))
+                return HB_EPARSE;
+            off = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+            i += 6;
+        }
+    }
+    if (i != n || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return HB_EPARSE;
+    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    /* the range of int64 nanoseconds: 1677-09-21 .. 2262-04-11 */
+    if (secs < -9223372036LL || secs > 9223372035LL)
+        return HB_EPARSE;
+    *ns = secs * 1000000000 + frac;
+    return HB_OK;
+}
+
+int hb_time_value(const hb_iql_expr *e, int64_t now, int64_t *ns)
+{
+    switch (e->kind) {
+    case HB_IQL_EXPR_PAREN:
+        return hb_time_value(e->u.paren, now, ns);
+    case HB_IQL_EXPR_STRING:
+        return hb_time_parse(e->u.str.p, e->u.str.n, ns) ? HB_EINVAL : HB_OK;
+    case HB_IQL_EXPR_INTEGER:
+    case HB_IQL_EXPR_DURATION:
+    case HB_IQL_EXPR_TIME:
+        *ns = e->u.i;
+        return HB_OK;
+    case HB_IQL_EXPR_NUMBER:
+        *ns = (int64_t)e->u.f;
+        return HB_OK;
+    case HB_IQL_EXPR_CALL:
+        if (!strcmp(e->u.call.name.p, "now") && e->u.call.nargs == 0) {
+            *ns = now;
+            return HB_OK;
+        }
+        return HB_EINVAL;
+    case HB_IQL_EXPR_BINARY: {
+        if (e->u.bin.op != HB_IQL_ADD && e->u.bin.op != HB_IQL_SUB)
+            return HB_EINVAL;
+        int64_t a, b;
+        if (hb_time_value(e->u.bin.lhs, now, &a) || hb_time_value(e->u.bin.rhs, now, &b))
+            return HB_EINVAL;
+        *ns = e->u.bin.op == HB_IQL_ADD ? a + b : a - b;
+        return HB_OK;
+    }
+    default:
+        return HB_EINVAL;
+    }
+}
+
+static int is_time_ref(const hb_iql_expr *e)
+{
+    while (e->kind == HB_IQL_EXPR_PAREN)
+        e = e->u.paren;
+    return e->kind == HB_IQL_EXPR_VARREF && e->u.ref.name.n == 4 && !strcmp(e->u.ref.name.p, "time");
+}
+
+static int is_cmp(hb_iql_tok op)
+{
+    return op == HB_IQL_EQ || op == HB_IQL_NEQ || op == HB_IQL_LT || op == HB_IQL_LTE || op == HB_IQL_GT ||
+           op == HB_IQL_GTE;
+}
+
+static hb_iql_tok flip(hb_iql_tok op)
+{
+    switch (op) {
+    case HB_IQL_LT: return HB_IQL_GT;
+    case HB_IQL_LTE: return HB_IQL_GTE;
+    case HB_IQL_GT: return HB_IQL_LT;
+    case HB_IQL_GTE: return HB_IQL_LTE;
+    default: return op;
+    }
+}
+
+static void narrow_min(hb_time_range *tr, int64_t v)
+{
+    if (!tr->has_min || v > tr->min)
+        tr->min = v;
+    tr->has_min = 1;
+}
+
+static void narrow_max(hb_time_range *tr, int64_t v)
+{
+    if (!tr->has_max || v < tr->max)
+        tr->max = v;
+    tr->has_max = 1;
+}
+
+static const char *go_literal_type(const hb_iql_expr *e)
+{
+    switch (e->kind) {
+    case HB_IQL_EXPR_STRING: return "*influxql.StringLiteral";
+    case HB_IQL_EXPR_BOOLEAN: return "*influxql.BooleanLiteral";
+    case HB_IQL_EXPR_VARREF: return "*influxql.VarRef";
+    case HB_IQL_EXPR_REGEX: return "*influxql.RegexLiteral";
+    case HB_IQL_EXPR_BINARY: return "*influxql.BinaryExpr";
+    case HB_IQL_EXPR_CALL: return "*influxql.Call";
+    default: return "*influxql.Literal";
+    }
+}
+
+/* Walk the AND tree; time comparisons narrow tr, the rest is rebuilt. */
+static int split(const hb_iql_expr *e, int64_t now, hb_arena *a, hb_iql_expr **rest, hb_time_range *tr, hb_err *err)
+{
+    while (e->kind == HB_IQL_EXPR_PAREN && e->u.paren->kind == HB_IQL_EXPR_BINARY &&
+           e->u.paren->u.bin.op == HB_IQL_AND)
+        e = e->u.paren;
+    if (e->kind == HB_IQL_EXPR_BINARY && e->u.bin.op == HB_IQL_AND) {
+        hb_iql_expr *l = NULL, *r = NULL;
+        int rc = split(e->u.bin.lhs, now, a, &l, tr, err);
+        if (!rc)
+            rc = split(e->u.bin.rhs, now, a, &r, tr, err);
+        if (rc)
+            return rc;
+        if (l && r) {
+            hb_iql_expr *n = hb_arena_calloc(a, sizeof *n);
+            if (!n)
+                return hb_err_set(err, HB_ENOMEM, "out of memory");
+            *n = *e;
+            n->u.bin.lhs = l;
+            n->u.bin.rhs = r;
+            *rest = n;
+        } else {
+            *rest = l ? l : r;
+        }
+        return HB_OK;
+    }
+    const hb_iql_expr *x = e;
+    while (x->kind == HB_IQL_EXPR_PAREN)
+        x = x->u.paren;
+    if (x->kind == HB_IQL_EXPR_BINARY && is_cmp(x->u.bin.op) &&
+        (is_time_ref(x->u.bin.lhs) || is_time_ref(x->u.bin.rhs))) {
+        int lhs_time = is_time_ref(x->u.bin.lhs);
+        const hb_iql_expr *v = lhs_time ? x->u.bin.rhs : x->u.bin.lhs;
+        hb_iql_tok op = lhs_time ? x->u.bin.op : flip(x->u.bin.op);
+        int64_t t;
+        if (hb_time_value(v, now, &t)) {
+            while (v->kind == HB_IQL_EXPR_PAREN)
+                v = v->u.paren;
+            if (v->kind == HB_IQL_EXPR_STRING)
+                return hb_err_set(err, HB_EINVAL, "invalid operation: time and %s are not compatible",
+                                  go_literal_type(v));
+            return hb_err_set(err, HB_EINVAL, "invalid operation: time and %s are not compatible",
+                              go_literal_type(v));
+        }
+        switch (op) {
+        case HB_IQL_GT: narrow_min(tr, t == INT64_MAX ? t : t + 1); break;
+        case HB_IQL_GTE: narrow_min(tr, t); break;
+        case HB_IQL_LT: narrow_max(tr, t == INT64_MIN ? t : t - 1); break;
+        case HB_IQL_LTE: narrow_max(tr, t); break;
+        case HB_IQL_EQ:
+            narrow_min(tr, t);
+            narrow_max(tr, t);
+            break;
+        default:
+            return hb_err_set(err, HB_EINVAL, "invalid time comparison operator: %s", hb_iql_tok_name(op));
+        }
+        *rest = NULL;
+        return HB_OK;
+    }
+    *rest = (hb_iql_expr *)e;
+    return HB_OK;
+}
+
+int hb_time_condition(const hb_iql_expr *cond, int64_t now, hb_arena *arena, hb_iql_expr **rest, hb_time_range *tr,
+                      hb_err *err)
+{
+    memset(tr, 0, sizeof *tr);
+    *rest = NULL;
+    if (!cond)
+        return HB_OK;
+    return split(cond, now, arena, rest, tr, err);
+}
