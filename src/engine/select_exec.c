@@ -248,8 +248,20 @@ int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_
             free(order);
             return hb_err_set(err, HB_ENOMEM, "out of memory");
         }
-        so->tags = o->tags;
-        so->ntags = o->ntags;
+        /* the series outlives the plan: tags go to the result's arena */
+        if (o->ntags) {
+            hb_kv *kv = hb_arena_alloc(&res->arena, o->ntags * sizeof *kv);
+            if (!kv) {
+                free(order);
+                return hb_err_set(err, HB_ENOMEM, "out of memory");
+            }
+            for (size_t t = 0; t < o->ntags; t++) {
+                kv[t].key = hb_result_strdup(res, o->tags[t].key);
+                kv[t].val = hb_result_strdup(res, o->tags[t].val);
+            }
+            so->tags = kv;
+            so->ntags = o->ntags;
+        }
         for (size_t r = r0; r < r1; r++) {
             hb_value *dst = hb_result_add_row(res, so);
             if (!dst) {
