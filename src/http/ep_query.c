@@ -1,5 +1,13 @@
-/* GET/POST /query: q (required), db, rp, epoch, pretty, params; q may come
- * from the URL or from a form body, like Go's r.FormValue. */
+/* GET/POST /query: q (required), db, rp, params, epoch, chunked,
+ * chunk_size, async from the URL or a form body (Go's r.FormValue); pretty
+ * from the URL only; the format from the Accept header (JSON, CSV,
+ * MessagePack), as InfluxDB 1.6 reads them.
+ *
+ * The answer is built in a buffer: the server layer sends whole bodies
+ * (hb_http_resp.body). A chunked answer is the same bytes influxd streams
+ * (one document per result); streaming it needs a body callback in the
+ * server (MHD_create_response_from_callback) fed by hb_qenc (encode.h). */
+#include <stdint.h>
 #include <string.h>
 
 #include "app/query_service.h"
@@ -8,23 +16,85 @@
 #include "http/encode.h"
 #include "http/http.h"
 
+/* Go's strconv.ParseInt(s, 10, 64) giving n > 0; else 0. */
+static size_t parse_chunk_size(const char *s)
+{
+    if (!s)
+        return 0;
+    int neg = 0;
+    if (*s == '+' || *s == '-')
+        neg = *s++ == '-';
+    if (!*s)
+        return 0;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return 0;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_C(9223372036854775807) - d) / 10)
+            return 0; /* out of range: ParseInt fails */
+        v = v * 10 + d;
+    }
+    return neg || v == 0 || v > SIZE_MAX ? 0 : (size_t)v;
+}
+
+/* Whether influxd would have produced this statement's rows through its
+ * emitter (SELECT), i.e. cut them into chunk_size pieces. Until statement
+ * results carry the kind of their statement, SELECT output is recognised by
+ * its first column "time": no other statement influxd 1.6 answers has it.
+ * SHOW FIELD KEYS and SHOW SERIES also go through the emitter there and
+ * will need that flag. */
+static int emitter_shaped(const hb_stmt_result *s)
+{
+    if (s->error || s->nseries == 0)
+        return 0;
+    for (size_t k = 0; k < s->nseries; k++)
+        if (s->series[k].ncols == 0 || strcmp(s->series[k].columns[0], "time") != 0)
+            return 0;
+    return 1;
+}
+
+/* status, X-Influxdb-Error and {"error":msg} in the request's format */
+static void query_error(hb_http_resp *resp, const hb_qenc_opts *o, int status, const char *msg)
+{
+    hb_http_error(resp, status, msg);
+    if (o->format == HB_QFMT_JSON && !o->pretty)
+        return;
+    hb_buf_reset(&resp->body);
+    hb_qenc_opts eo = *o;
+    eo.chunked = 0;
+    hb_qenc e;
+    hb_qenc_init(&e, &eo, &resp->body);
+    hb_qenc_error(&e, msg);
+    hb_qenc_free(&e);
+    resp->content_type = hb_qfmt_content_type(o->format);
+}
+
 void hb_ep_query(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
 {
+    const char *pretty = hb_http_query_param(req, "pretty");
+    hb_qenc_opts o = {
+        .format = hb_qfmt_from_accept(hb_http_header_get(req, "Accept")),
+        .pretty = pretty && strcmp(pretty, "true") == 0,
+    };
     const char *q = hb_http_param(req, "q");
     size_t qlen = q ? strlen(q) : 0;
     if (q)
         hb_iql_trim_space(&q, &qlen);
     if (!q || qlen == 0) {
-        hb_http_error(resp, 400, "missing required parameter \"q\"");
+        query_error(resp, &o, 400, "missing required parameter \"q\"");
         return;
     }
-    /* InfluxDB reads epoch and pretty from the URL only */
-    int64_t epoch_ns = 0;
-    const char *epoch = hb_http_query_param(req, "epoch");
-    if (epoch && *epoch && hb_epoch_unit(epoch, &epoch_ns))
-        epoch_ns = 0;  /* unknown units fall back to RFC3339, as in InfluxDB */
-    const char *pretty = hb_http_query_param(req, "pretty");
-    int is_pretty = pretty && strcmp(pretty, "true") == 0;
+    o.epoch = hb_epoch_divisor(hb_http_param(req, "epoch"));
+    const char *chunked = hb_http_param(req, "chunked");
+    o.chunked = chunked && strcmp(chunked, "true") == 0;
+    size_t chunk_size = HB_QUERY_CHUNK_SIZE;
+    if (o.chunked) {
+        size_t n = parse_chunk_size(hb_http_param(req, "chunk_size"));
+        if (n)
+            chunk_size = n;
+    }
+    const char *async = hb_http_param(req, "async");
 
     hb_query_req qr = {
         .q = q,
@@ -38,11 +108,28 @@ void hb_ep_query(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
     hb_query_result_init(&res);
     hb_query_execute(svc->query, &qr, &res);
     if (res.error) {
-        hb_http_error(resp, res.status, res.error);
+        query_error(resp, &o, res.status, res.error);
+    } else if (async && strcmp(async, "true") == 0) {
+        /* influxd answers 204 at once and drains the results */
+        resp->status = 204;
+        resp->content_type = hb_qfmt_content_type(o.format);
     } else {
         resp->status = 200;
-        resp->content_type = "application/json";
-        hb_encode_json(&res, epoch_ns, is_pretty, &resp->body);
+        resp->content_type = hb_qfmt_content_type(o.format);
+        hb_qenc e;
+        hb_qenc_init(&e, &o, &resp->body);
+        for (size_t i = 0; i < res.nstmts; i++) {
+            if (emitter_shaped(&res.stmts[i]))
+                hb_qenc_split(&e, &res.stmts[i], chunk_size);
+            else
+                hb_qenc_result(&e, &res.stmts[i]);
+        }
+        int rc = hb_qenc_finish(&e);
+        hb_qenc_free(&e);
+        if (rc) {
+            hb_buf_reset(&resp->body);
+            query_error(resp, &o, 500, rc == HB_ENOMEM ? "out of memory" : "response too large");
+        }
     }
     hb_query_result_free(&res);
 }
