@@ -230,6 +230,21 @@ static int push_col(sel_plan *p, colv *cv, hb_iql_expr *e, const char *alias, hb
     return HB_OK;
 }
 
+static int has_var(const hb_iql_expr *e)
+{
+    switch (e->kind) {
+    case HB_IQL_EXPR_VARREF:
+    case HB_IQL_EXPR_WILDCARD:
+    case HB_IQL_EXPR_REGEX:
+    case HB_IQL_EXPR_CALL:
+    case HB_IQL_EXPR_DISTINCT:
+        return 1;
+    case HB_IQL_EXPR_BINARY: return has_var(e->u.bin.lhs) || has_var(e->u.bin.rhs);
+    case HB_IQL_EXPR_PAREN: return has_var(e->u.paren);
+    default: return 0;
+    }
+}
+
 /* Expand *, *::field, *::tag, /re/, and fn(*), fn(/re/) as InfluxDB does. */
 static int expand_fields(sel_plan *p, colv *cv, hb_err *err)
 {
@@ -287,10 +302,21 @@ static int expand_fields(sel_plan *p, colv *cv, hb_err *err)
             }
             continue;
         }
+        if (e->kind == HB_IQL_EXPR_VARREF && !alias && !strcmp(e->u.ref.name.p, "time"))
+            continue;   /* the time column is always there */
+        if (!has_var(e))
+            return hb_err_set(err, HB_EINVAL, "field must contain at least one variable");
         if (push_col(p, cv, e, alias, err))
             return err->code;
     }
-    return HB_OK;
+    int nontime = 0;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const hb_iql_expr *e = s->fields[i].expr;
+        nontime |= !(e->kind == HB_IQL_EXPR_VARREF && !s->fields[i].alias.n && !strcmp(e->u.ref.name.p, "time"));
+    }
+    if (!nontime)
+        return hb_err_set(err, HB_EINVAL, "at least 1 non-time field must be queried");
+    return HB_OK;   /* wildcards may expand to nothing: an empty answer */
 }
 
 /* influxql SelectStatement.ColumnNames: aliases first, then generated
