@@ -250,9 +250,16 @@ static int64_t bucket_of(const sel_plan *p, int64_t t)
     return b + off;
 }
 
+/* hb_u64map reserves the keys 0 and UINT64_MAX */
+static uint64_t bucket_key(int64_t start)
+{
+    uint64_t k = (uint64_t)start ^ (UINT64_C(1) << 63);
+    return k == 0 ? 1 : k == UINT64_MAX ? UINT64_MAX - 1 : k;
+}
+
 static agg_bucket *get_bucket(agg_ctx *x, agg_group *g, int64_t start)
 {
-    agg_bucket *b = hb_u64map_get(&g->buckets, (uint64_t)start);
+    agg_bucket *b = hb_u64map_get(&g->buckets, bucket_key(start));
     if (b)
         return b;
     b = hb_arena_calloc(x->p->a, sizeof *b);
@@ -269,7 +276,7 @@ static agg_bucket *get_bucket(agg_ctx *x, agg_group *g, int64_t start)
         g->list = nv;
         g->cap = nc;
     }
-    if (hb_u64map_put(&g->buckets, (uint64_t)start, b))
+    if (hb_u64map_put(&g->buckets, bucket_key(start), b))
         return NULL;
     g->list[g->nb++] = b;
     return b;
