@@ -218,6 +218,7 @@ void hb_server_stop(hb_server *s)
     if (s->http) {
         hb_http_stop(s->http, 10000);
         s->http = NULL;
+        hb_log_info("shutdown: HTTP stopped");
     }
     if (svc->query) {
         hb_query_service_free(svc->query);
@@ -226,6 +227,7 @@ void hb_server_stop(hb_server *s)
     hb_ticker_stop(&svc->retention_ticker);
     hb_ticker_stop(&svc->compact_ticker);
     hb_ticker_stop(&svc->flush_ticker);
+    hb_log_info("shutdown: background services stopped");
     if (s->compactor_open) {
         hb_compactor_destroy(&svc->compactor);
         s->compactor_open = 0;
@@ -235,6 +237,7 @@ void hb_server_stop(hb_server *s)
         hb_err err;
         if (hb_flush_now(&svc->flusher, &err))
             hb_log_error("final flush failed (the WAL keeps the points): %s", err.msg);
+        hb_log_info("shutdown: final flush done");
         hb_flusher_destroy(&svc->flusher);
         s->flusher_open = 0;
     }

@@ -143,7 +143,8 @@ class Server(Endpoint):
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-            raise
+            raise AssertionError("the server did not exit within %d s of signal %d; its log ends:\n%s"
+                                 % (timeout, sig, self.read_log()[-3000:]))
         finally:
             self.log.close()
         return self.proc.returncode
