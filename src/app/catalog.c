@@ -27,6 +27,9 @@
  * "default_retention_policy_hex", "field_types_hex" (hex keys),
  * "tag_keys_hex". Names are always taken from the keys when keys hold them.
  *
+ * In memory each measurement also lists its series (SHOW reads one
+ * measurement's series without walking the whole database).
+ *
  * Concurrency: one rwlock (writer-preferring). Write admission first runs
  * under the read lock as pure hash lookups (no allocation); when anything is
  * new it starts again under the write lock, registers, commits one synced
@@ -85,18 +88,25 @@ typedef struct cat_tagkey {
     hb_strmap values;  /* value -> (void *)1 */
 } cat_tagkey;
 
+typedef struct cat_series cat_series;
+
 typedef struct cat_meas {
     char *name;
     size_t nlen;
     hb_strmap fields;   /* field name -> (void *)(uintptr_t)(hb_ftype + 1) */
     hb_strmap tagkeys;  /* tag key -> cat_tagkey * */
+    cat_series **series; /* its series in registration order (owned by the database's
+                            series map; whoever removes a series there unlinks it here) */
+    size_t nseries, capseries;
     int dirty;          /* admission: its JSON must be rewritten */
 } cat_meas;
 
-typedef struct cat_series {
+struct cat_series {
     uint64_t id;
     cat_meas *m;
-} cat_series;
+    const char *key;    /* the key as stored in the database's series map (owned by the map) */
+    size_t klen;
+};
 
 typedef struct cat_db {
     char *name;
@@ -160,8 +170,64 @@ static void meas_free(cat_meas *m)
             tagkey_free(m->tagkeys.slots[i].val);
     hb_strmap_free(&m->tagkeys);
     hb_strmap_free(&m->fields);
+    free(m->series);
     free(m->name);
     free(m);
+}
+
+/* Room for one more series in m's list. */
+static int meas_series_reserve(cat_meas *m)
+{
+    if (m->nseries < m->capseries)
+        return HB_OK;
+    size_t ncap = m->capseries ? m->capseries * 2 : 8;
+    cat_series **ns = realloc(m->series, ncap * sizeof *ns);
+    if (!ns)
+        return HB_ENOMEM;
+    m->series = ns;
+    m->capseries = ncap;
+    return HB_OK;
+}
+
+/* The copy of key the map holds (hb_strmap keeps its keys in their own
+ * allocations, stable across growth). Linear probing from the hash slot,
+ * with a full scan as a fallback should the map ever probe differently. */
+static const char *stored_key(const hb_strmap *map, const char *key, size_t klen)
+{
+    uint64_t h = hb_hash64(key, klen);
+    size_t mask = map->cap - 1;
+    for (size_t i = (size_t)h & mask, n = 0; n < map->cap && map->slots[i].key; i = (i + 1) & mask, n++) {
+        const hb_strmap_slot *s = &map->slots[i];
+        if (hb_strmap_live(s) && s->hash == h && s->klen == klen && memcmp(s->key, key, klen) == 0)
+            return s->key;
+    }
+    for (size_t i = 0; i < map->cap; i++) {
+        const hb_strmap_slot *s = &map->slots[i];
+        if (hb_strmap_live(s) && s->klen == klen && memcmp(s->key, key, klen) == 0)
+            return s->key;
+    }
+    return NULL;
+}
+
+/* After se was put into the series map under key: point it at the map's
+ * copy of the key and append it to its measurement's list (room reserved). */
+static void series_link(const hb_strmap *map, cat_series *se, const char *key, size_t klen)
+{
+    se->key = stored_key(map, key, klen);
+    se->klen = klen;
+    se->m->series[se->m->nseries++] = se;
+}
+
+/* Takes se out of its measurement's list (undo: normally the last one). */
+static void series_unlink(cat_series *se)
+{
+    cat_meas *m = se->m;
+    for (size_t i = m->nseries; i > 0; i--)
+        if (m->series[i - 1] == se) {
+            memmove(&m->series[i - 1], &m->series[i], (m->nseries - i) * sizeof *m->series);
+            m->nseries--;
+            return;
+        }
 }
 
 static void rpset_free(cat_rpset *rs)
@@ -1196,6 +1262,8 @@ static void undo_all(admit_ctx *a)
 {
     while (a->nundo > 0) {
         undo_ent *u = &a->undo[--a->nundo];
+        if (u->kind == UNDO_SERIES)
+            series_unlink(u->obj);
         hb_strmap_del(u->map, u->key, u->klen);
         switch (u->kind) {
         case UNDO_MEAS: meas_free(u->obj); break;
@@ -1216,6 +1284,8 @@ static int reg_series(admit_ctx *a, cat_meas *m, const hb_point *p, cat_series *
         *out = se;
         return HB_OK;
     }
+    if (meas_series_reserve(m))
+        return HB_ENOMEM;
     se = malloc(sizeof *se);
     if (!se)
         return HB_ENOMEM;
@@ -1225,6 +1295,7 @@ static int reg_series(admit_ctx *a, cat_meas *m, const hb_point *p, cat_series *
         free(se);
         return HB_ENOMEM;
     }
+    series_link(&d->series, se, p->series_key.p, p->series_key.n);
     a->c->next_series_id++;
     char idtxt[32];
     int il = snprintf(idtxt, sizeof idtxt, "%llu", (unsigned long long)se->id);
@@ -1513,18 +1584,123 @@ int hb_catalog_list_tag_values(hb_catalog *c, const char *db, const char *meas, 
     return rc;
 }
 
-static int series_of(const hb_strmap_slot *s, const void *m) { return ((const cat_series *)s->val)->m == m; }
+static int cmp_series_key(const void *a, const void *b)
+{
+    const cat_series *x = *(cat_series *const *)a, *y = *(cat_series *const *)b;
+    size_t n = x->klen < y->klen ? x->klen : y->klen;
+    int c = memcmp(x->key, y->key, n);
+    return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
+}
 
 int hb_catalog_list_series(hb_catalog *c, const char *db, const char *meas, char ***keys, size_t *n, hb_err *err)
 {
     cat_db *d;
     cat_meas *m;
+    cat_series **tmp = NULL;
+    char **v = NULL;
     *keys = NULL;
     *n = 0;
     pthread_rwlock_rdlock(&c->lock);
     int rc = lookup(c, db, meas, &d, &m, err);
-    if (!rc && m && map_keys_sorted(&d->series, series_of, m, keys, n))
-        rc = hb_err_set(err, HB_ENOMEM, "out of memory listing series");
+    if (rc || !m)
+        goto out;
+    tmp = malloc((m->nseries + 1) * sizeof *tmp);
+    v = calloc(m->nseries + 1, sizeof *v);
+    if (!tmp || !v)
+        goto nomem;
+    if (m->nseries)
+        memcpy(tmp, m->series, m->nseries * sizeof *tmp);
+    qsort(tmp, m->nseries, sizeof *tmp, cmp_series_key);
+    for (size_t i = 0; i < m->nseries; i++) {
+        if (!(v[i] = malloc(tmp[i]->klen + 1))) {
+            hb_strv_free(v, i);
+            v = NULL;
+            goto nomem;
+        }
+        memcpy(v[i], tmp[i]->key, tmp[i]->klen);
+        v[i][tmp[i]->klen] = '\0';
+    }
+    *keys = v;
+    *n = m->nseries;
+    v = NULL;
+    goto out;
+nomem:
+    rc = hb_err_set(err, HB_ENOMEM, "out of memory listing series");
+out:
+    pthread_rwlock_unlock(&c->lock);
+    free(tmp);
+    free(v);
+    return rc;
+}
+
+int hb_catalog_foreach_series(hb_catalog *c, const char *db, const char *meas, hb_series_visit_fn fn, void *ctx,
+                              hb_err *err)
+{
+    cat_db *d;
+    cat_meas *m;
+    pthread_rwlock_rdlock(&c->lock);
+    int rc = lookup(c, db, meas, &d, &m, err);
+    if (rc)
+        goto out;
+    if (meas) {
+        for (size_t i = 0; m && i < m->nseries && !rc; i++) {
+            const cat_series *se = m->series[i];
+            rc = fn(ctx, m->name, m->nlen, se->key, se->klen, se->id);
+        }
+        goto out;
+    }
+    for (size_t i = 0; i < d->series.cap && !rc; i++) {
+        const hb_strmap_slot *s = &d->series.slots[i];
+        if (!hb_strmap_live(s))
+            continue;
+        const cat_series *se = s->val;
+        rc = fn(ctx, se->m->name, se->m->nlen, s->key, s->klen, se->id);
+    }
+out:
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}
+
+int hb_catalog_count_series(hb_catalog *c, const char *db, const char *meas, uint64_t *n, hb_err *err)
+{
+    cat_db *d;
+    cat_meas *m;
+    *n = 0;
+    pthread_rwlock_rdlock(&c->lock);
+    int rc = lookup(c, db, meas, &d, &m, err);
+    if (!rc)
+        *n = meas ? (m ? m->nseries : 0) : d->series.count;
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}
+
+int hb_catalog_tag_value_exists(hb_catalog *c, const char *db, const char *meas, const char *key, const char *val,
+                                size_t vlen)
+{
+    int rc = HB_ENOTFOUND;
+    pthread_rwlock_rdlock(&c->lock);
+    cat_db *d = find_db(c, db);
+    cat_meas *m = d ? hb_strmap_get(&d->meas, meas, strlen(meas)) : NULL;
+    cat_tagkey *tk = m ? hb_strmap_get(&m->tagkeys, key, strlen(key)) : NULL;
+    if (tk)
+        rc = hb_strmap_get(&tk->values, val, vlen) != NULL;
+    pthread_rwlock_unlock(&c->lock);
+    return rc;
+}
+
+int hb_catalog_foreach_tag_value(hb_catalog *c, const char *db, const char *meas, const char *key,
+                                 int (*fn)(void *ctx, const char *val, size_t len), void *ctx, hb_err *err)
+{
+    cat_db *d;
+    cat_meas *m;
+    pthread_rwlock_rdlock(&c->lock);
+    int rc = lookup(c, db, meas, &d, &m, err);
+    cat_tagkey *tk = !rc && m ? hb_strmap_get(&m->tagkeys, key, strlen(key)) : NULL;
+    for (size_t i = 0; tk && i < tk->values.cap && !rc; i++) {
+        const hb_strmap_slot *s = &tk->values.slots[i];
+        if (hb_strmap_live(s))
+            rc = fn(ctx, s->key, s->klen);
+    }
     pthread_rwlock_unlock(&c->lock);
     return rc;
 }
@@ -1772,13 +1948,18 @@ static int load_series(void *ctx, const char *key, size_t klen, const char *val,
     if (hb_meta_key_take(&p, end, &l->b) || parse_u64(val, vlen, &id) || id == 0)
         return corrupt(l, key, klen, "malformed series entry");
     cat_meas *m = get_meas(d, hb_buf_cstr(&l->b), l->b.len);
-    cat_series *se = m ? malloc(sizeof *se) : NULL;
+    if (m && hb_strmap_get(&d->series, p, (size_t)(end - p)))
+        return HB_OK;  /* the same series under two measurements: keep the first */
+    cat_series *se = m && !meas_series_reserve(m) ? malloc(sizeof *se) : NULL;
+    if (se) {
+        se->id = id;
+        se->m = m;
+    }
     if (!se || hb_strmap_put(&d->series, p, (size_t)(end - p), se)) {
         free(se);
         return hb_err_set(l->err, HB_ENOMEM, "out of memory loading metadata key '%.*s'", (int)klen, key);
     }
-    se->id = id;
-    se->m = m;
+    series_link(&d->series, se, p, (size_t)(end - p));
     if (id > l->max_series_id)
         l->max_series_id = id;
     return HB_OK;

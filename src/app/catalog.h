@@ -103,8 +103,31 @@ int hb_catalog_list_fields(hb_catalog *c, const char *db, const char *meas, hb_f
 void hb_field_info_free(hb_field_info *v, size_t n);
 int hb_catalog_list_tag_keys(hb_catalog *c, const char *db, const char *meas, char ***keys, size_t *n, hb_err *err);
 int hb_catalog_list_tag_values(hb_catalog *c, const char *db, const char *meas, const char *key, char ***vals, size_t *n, hb_err *err);
-/* Series keys (canonical escaped form) of a measurement, sorted. */
+/* Series keys (canonical escaped form) of a measurement, sorted bytewise. */
 int hb_catalog_list_series(hb_catalog *c, const char *db, const char *meas, char ***keys, size_t *n, hb_err *err);
+
+/* Visits the series of db (meas NULL) or of one measurement, in no
+ * particular order, without copying: fn gets the series' measurement
+ * (unescaped), its canonical key and its id, valid during the call only.
+ * Runs under the catalog's read lock: fn must be quick and must not call the
+ * catalog. A non-zero return from fn stops the walk and is returned.
+ * HB_ENOTFOUND ("database not found: x") for a missing database; an unknown
+ * measurement has no series. */
+typedef int (*hb_series_visit_fn)(void *ctx, const char *meas, size_t meas_len, const char *key, size_t key_len,
+                                  uint64_t id);
+int hb_catalog_foreach_series(hb_catalog *c, const char *db, const char *meas, hb_series_visit_fn fn, void *ctx,
+                              hb_err *err);
+/* Number of series of db (meas NULL) or of one measurement (0 if unknown). */
+int hb_catalog_count_series(hb_catalog *c, const char *db, const char *meas, uint64_t *n, hb_err *err);
+/* 1 if the measurement's tag key has the value, 0 if the key exists without
+ * it, HB_ENOTFOUND if the database, measurement or key does not exist. */
+int hb_catalog_tag_value_exists(hb_catalog *c, const char *db, const char *meas, const char *key, const char *val,
+                                size_t vlen);
+/* Visits the values of a measurement's tag key (no order, no copies, read
+ * lock held as for hb_catalog_foreach_series). Nothing for an unknown
+ * measurement or key; HB_ENOTFOUND for a missing database. */
+int hb_catalog_foreach_tag_value(hb_catalog *c, const char *db, const char *meas, const char *key,
+                                 int (*fn)(void *ctx, const char *val, size_t len), void *ctx, hb_err *err);
 /* Series id of a canonical series key; HB_ENOTFOUND if unknown. */
 int hb_catalog_series_id(hb_catalog *c, const char *db, const char *series_key, size_t len, uint64_t *id);
 

@@ -15,6 +15,7 @@
 #include "domain/influxql/duration.h"
 #include "domain/influxql/parser.h"
 #include "engine/select.h"
+#include "engine/show.h"
 
 struct hb_query_service {
     hb_services *svc;
@@ -309,6 +310,8 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
         return hb_select_exec(&env, st->u.select, x->res, x->sr, &x->err);
     }
     default:
+        if (hb_show_handles(st->kind))
+            return hb_show_exec(x->qs->svc->catalog, st, x->req->db, x->res, x->sr, &x->err);
         return hb_err_set(&x->err, HB_EUNSUPP, "%s is not implemented yet", hb_iql_stmt_kind_name(st->kind));
     }
 }

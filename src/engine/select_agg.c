@@ -22,6 +22,7 @@ typedef enum {
 } agg_fn;
 
 typedef struct agg_col {
+    int aux;                    /* not a call: a field or tag of the selected point */
     agg_fn fn;
     const hb_iql_expr *arg;     /* the value fed to the reducer */
     double pct;                 /* percentile */
@@ -37,6 +38,7 @@ typedef struct agg_state {
     hb_value sel;               /* min/max/first/last */
     int64_t sel_t;
     hb_value lo, hi;            /* spread */
+    hb_value *auxv;             /* selectors with other columns: their values at the selected point */
     hb_value *vals;             /* median, mode, percentile, stddev, distinct */
     int64_t *ts;
     size_t nv, cap;
@@ -66,6 +68,8 @@ typedef struct agg_ctx {
     size_t ng, capg;
     int64_t min_seen;
     int any;
+    int sel_col;                /* the selector whose point the aux columns come from, or -1 */
+    size_t naux;
 } agg_ctx;
 
 static int parse_fn(const char *name, agg_fn *fn, int *selector)
@@ -85,16 +89,24 @@ static int parse_fn(const char *name, agg_fn *fn, int *selector)
     return 0;
 }
 
-static int plan_cols(sel_plan *p, agg_col *out, hb_err *err)
+static int plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, hb_err *err)
 {
+    size_t ncalls = 0, nsel = 0;
+    *selc = -1;
+    *naux = 0;
     for (size_t i = 0; i < p->ncols; i++) {
         const hb_iql_expr *e = p->cols[i].expr;
         while (e->kind == HB_IQL_EXPR_PAREN)
             e = e->u.paren;
-        if (e->kind != HB_IQL_EXPR_CALL)
-            return hb_err_set(err, HB_EUNSUPP, "mixing aggregate and non-aggregate columns is not implemented yet");
+        if (e->kind != HB_IQL_EXPR_CALL) {
+            out[i].aux = 1;
+            out[i].arg = p->cols[i].expr;
+            (*naux)++;
+            continue;
+        }
         const char *name = e->u.call.name.p;
         agg_col *c = &out[i];
+        ncalls++;
         if (!parse_fn(name, &c->fn, &c->selector))
             return hb_err_set(err, HB_EUNSUPP, "function %s() is not implemented yet", name);
         if (e->u.call.nargs < 1)
@@ -115,7 +127,20 @@ static int plan_cols(sel_plan *p, agg_col *out, hb_err *err)
             c->pct = a->kind == HB_IQL_EXPR_INTEGER ? (double)a->u.i : a->kind == HB_IQL_EXPR_NUMBER ? a->u.f : -1;
         }
         if (c->fn == FN_DISTINCT && p->ncols > 1)
-            return hb_err_set(err, HB_EUNSUPP, "distinct() with other columns is not implemented yet");
+            return hb_err_set(err, HB_EINVAL,
+                              "aggregate function distinct() cannot be combined with other functions or fields");
+        if (c->selector) {
+            nsel++;
+            *selc = (int)i;
+        }
+    }
+    if (*naux) {
+        if (nsel > 1)
+            return hb_err_set(err, HB_EINVAL, "mixing multiple selector functions with tags or fields is not supported");
+        if (ncalls != nsel || nsel != 1)
+            return hb_err_set(err, HB_EINVAL, "mixing aggregate and non-aggregate queries is not supported");
+    } else {
+        *selc = -1;
     }
     return HB_OK;
 }
@@ -150,7 +175,44 @@ static int vcmp(const hb_value *a, const hb_value *b)
     return sel_compare(a, b, &ok);
 }
 
-static int reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t)
+static int reduce_value(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t);
+
+/* The selected point changed: remember the other columns' values there. */
+static int capture_aux(agg_ctx *x, agg_state *s, const sel_row *row)
+{
+    sel_plan *p = x->p;
+    if (!s->auxv && !(s->auxv = hb_arena_calloc(p->a, p->ncols * sizeof *s->auxv)))
+        return HB_ENOMEM;
+    for (size_t i = 0; i < p->ncols; i++) {
+        if (!x->cols[i].aux)
+            continue;
+        hb_value v = sel_eval(row, x->cols[i].arg);
+        if (v.kind == HB_V_STR) {
+            char *c = hb_arena_strndup(&x->res->arena, v.v.s.p, v.v.s.n);
+            if (!c)
+                return HB_ENOMEM;
+            v.v.s.p = c;
+        }
+        s->auxv[i] = v;
+    }
+    return HB_OK;
+}
+
+static int reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row)
+{
+    int64_t before = s->n ? s->sel_t : 0;
+    hb_value before_v = s->sel;
+    int rc = reduce_value(x, c, s, v, t);
+    if (rc || !x->naux || (int)(c - x->cols) != x->sel_col)
+        return rc;
+    /* selectors: did this point become the selected one? */
+    if (s->n == 1 || s->sel_t != before || memcmp(&s->sel, &before_v, sizeof before_v) != 0 ||
+        (c->fn == FN_PERCENTILE))
+        return capture_aux(x, s, row);
+    return HB_OK;
+}
+
+static int reduce_value(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t)
 {
     if (s->n == 0)
         s->kind = v.kind;
@@ -187,7 +249,8 @@ static int reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_
         }
         return HB_OK;
     case FN_LAST:
-        if (s->n == 1 || t > s->sel_t) {
+        /* points at the same time: the later one (in series key order) wins */
+        if (s->n == 1 || t >= s->sel_t) {
             s->sel = v;
             s->sel_t = t;
         }
@@ -289,6 +352,8 @@ static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
     agg_group *g = NULL;
     agg_bucket *b = NULL;
     for (size_t i = 0; i < p->ncols; i++) {
+        if (x->cols[i].aux)
+            continue;
         hb_value v = sel_eval(row, x->cols[i].arg);
         if (v.kind == HB_V_NULL)
             continue;
@@ -299,7 +364,7 @@ static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
                 x->min_seen = row->time;
             x->any = 1;
         }
-        if (reduce(x, &x->cols[i], &b->st[i], v, row->time))
+        if (reduce(x, &x->cols[i], &b->st[i], v, row->time, row))
             return hb_err_set(err, HB_ENOMEM, "out of memory");
     }
     return HB_OK;
@@ -435,7 +500,14 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
 {
     sel_plan *p = x->p;
     size_t width = 1 + p->ncols;
-    int single_selector = p->ncols == 1 && x->cols[0].selector && !p->interval;
+    /* one selector (possibly with other columns) and no GROUP BY time: the
+     * row has the selected point's time */
+    size_t ncalls = 0, nsel = 0;
+    for (size_t i = 0; i < p->ncols; i++) {
+        ncalls += !x->cols[i].aux;
+        nsel += !x->cols[i].aux && x->cols[i].selector;
+    }
+    int single_selector = ncalls == 1 && nsel == 1 && !p->interval;
     if (g->nb > 1)
         qsort(g->list, g->nb, sizeof *g->list, cmp_bucket);
     int64_t first, last, step = p->interval ? p->interval : 1;
@@ -482,6 +554,11 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
         for (size_t i = 0; i < p->ncols; i++) {
             int64_t st = rt;
             hb_value v = { .kind = HB_V_NULL };
+            if (x->cols[i].aux) {
+                const agg_state *ss = b && x->sel_col >= 0 ? &b->st[x->sel_col] : NULL;
+                row[i + 1] = ss && ss->auxv ? ss->auxv[i] : v;
+                continue;
+            }
             if (b && b->st[i].n)
                 v = finish(&x->cols[i], &b->st[i], &st);
             else if (b && x->cols[i].fn == FN_COUNT)
@@ -505,9 +582,15 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
             if (v.kind != HB_V_NULL)
                 prev[i + 1] = v;
         }
-        (void)any;
         row[0] = (hb_value){ .kind = HB_V_TIME, .v.i = rt };
-        o->nrows++;
+        /* without GROUP BY time a reducer that selected nothing gives no row */
+        int some = 0;   /* percentile() out of range emits no point at all; stddev() of one emits null */
+        for (size_t i = 0; i < p->ncols; i++)
+            some |= !x->cols[i].aux && (row[i + 1].kind != HB_V_NULL ||
+                                        (b && b->st[i].n && x->cols[i].fn != FN_PERCENTILE));
+        if (p->interval || some)
+            o->nrows++;
+        (void)any;
     next:
         if (!p->interval)
             break;
@@ -546,14 +629,18 @@ static int check_types(agg_ctx *x, const sel_meas *m, hb_err *err)
         const agg_col *c = &x->cols[i];
         if (c->arg->kind != HB_IQL_EXPR_VARREF)
             continue;
+        if (c->aux)
+            continue;
         static const char *const names[] = { [FN_SUM] = "sum", [FN_MEAN] = "mean", [FN_SPREAD] = "spread",
                                              [FN_STDDEV] = "stddev", [FN_MEDIAN] = "median",
-                                             [FN_PERCENTILE] = "percentile" };
+                                             [FN_PERCENTILE] = "percentile", [FN_MIN] = "min",
+                                             [FN_MAX] = "max" };
         if (c->fn >= sizeof names / sizeof names[0] || !names[c->fn])
             continue;
         for (size_t f = 0; f < m->nfields; f++)
             if (!strcmp(m->fields[f].name, c->arg->u.ref.name.p) &&
-                (m->fields[f].type == HB_FT_STRING || m->fields[f].type == HB_FT_BOOLEAN))
+                (m->fields[f].type == HB_FT_STRING ||
+                 (m->fields[f].type == HB_FT_BOOLEAN && c->fn != FN_MIN && c->fn != FN_MAX)))
                 return hb_err_set(err, HB_EINVAL, "unsupported %s iterator type: *query.%sInterruptIterator",
                                   names[c->fn], m->fields[f].type == HB_FT_STRING ? "string" : "boolean");
     }
@@ -565,11 +652,13 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
     agg_col *cols = calloc(p->ncols + 1, sizeof *cols);
     if (!cols)
         return hb_err_set(err, HB_ENOMEM, "out of memory");
-    int rc = plan_cols(p, cols, err);
+    int selc = -1;
+    size_t naux = 0;
+    int rc = plan_cols(p, cols, &selc, &naux, err);
     sel_out_series *out = NULL;
     size_t nout = 0, capout = 0;
     for (size_t mi = 0; !rc && mi < p->nmeas; mi++) {
-        agg_ctx x = { .p = p, .res = res, .cols = cols, .m = &p->meas[mi] };
+        agg_ctx x = { .p = p, .res = res, .cols = cols, .m = &p->meas[mi], .sel_col = selc, .naux = naux };
         hb_strmap_init(&x.groups);
         rc = check_types(&x, x.m, err);
         if (!rc)

@@ -205,8 +205,11 @@ int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_
     /* series with no row do not appear; SOFFSET/SLIMIT count the rest */
     size_t kept = 0;
     for (size_t i = 0; i < n; i++)
-        if (v[i].nrows)
+        if (v[i].nrows) {   /* swap, not copy: the caller frees every entry's rows */
+            sel_out_series t = v[kept];
             v[kept++] = v[i];
+            v[i] = t;
+        }
     n = kept;
     size_t first = 0, last = n;
     if (p->desc) {

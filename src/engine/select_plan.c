@@ -256,8 +256,6 @@ static int expand_fields(sel_plan *p, colv *cv, hb_err *err)
         if (e->kind == HB_IQL_EXPR_WILDCARD || e->kind == HB_IQL_EXPR_REGEX) {
             int want_f = e->kind == HB_IQL_EXPR_REGEX || e->u.wildcard != HB_IQL_DT_TAG;
             int want_t = e->kind == HB_IQL_EXPR_REGEX || e->u.wildcard != HB_IQL_DT_ANYFIELD;
-            if (p->aggregate)
-                want_t = 0;
             size_t n;
             name_ent *names = union_names(p, want_f, want_t, &n);
             if (!names)

@@ -187,6 +187,71 @@ static const char *series(hb_catalog *c, const char *db, const char *m)
     return join(v, n);
 }
 
+
+/* The series hb_catalog_foreach_series visits, as sorted "meas:key:id". */
+typedef struct visit_ctx {
+    char *items[64];
+    size_t n;
+    size_t stop_after;  /* 0 = never stop */
+} visit_ctx;
+
+static int visit_fn(void *ctx, const char *meas, size_t ml, const char *key, size_t kl, uint64_t id)
+{
+    visit_ctx *v = ctx;
+    assert_true(v->n < 64);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%.*s:%.*s:%llu", (int)ml, meas, (int)kl, key, (unsigned long long)id);
+    v->items[v->n++] = strdup(buf);
+    return v->stop_after && v->n == v->stop_after ? 7 : 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Sorted items joined with '|' into listbuf; frees the items. */
+static const char *join_visited(visit_ctx *v)
+{
+    qsort(v->items, v->n, sizeof *v->items, cmp_str);
+    listbuf[0] = '\0';
+    for (size_t i = 0; i < v->n; i++) {
+        size_t l = strlen(listbuf);
+        snprintf(listbuf + l, sizeof listbuf - l, "%s%s", i ? "|" : "", v->items[i]);
+        free(v->items[i]);
+    }
+    return listbuf;
+}
+
+static const char *visit(hb_catalog *c, const char *db, const char *m)
+{
+    visit_ctx v = { { 0 }, 0, 0 };
+    hb_err e;
+    int rc = hb_catalog_foreach_series(c, db, m, visit_fn, &v, &e);
+    if (rc) {
+        snprintf(listbuf, sizeof listbuf, "ERR:%s", e.msg);
+        return listbuf;
+    }
+    return join_visited(&v);
+}
+
+static int collect_value(void *ctx, const char *val, size_t len)
+{
+    visit_ctx *v = ctx;
+    assert_true(v->n < 64);
+    v->items[v->n++] = strndup(val, len);
+    return 0;
+}
+
+static const char *values_visited(hb_catalog *c, const char *db, const char *m, const char *k)
+{
+    visit_ctx v = { { 0 }, 0, 0 };
+    hb_err e;
+    int rc = hb_catalog_foreach_tag_value(c, db, m, k, collect_value, &v, &e);
+    if (rc) {
+        snprintf(listbuf, sizeof listbuf, "ERR:%s", e.msg);
+        return listbuf;
+    }
+    return join_visited(&v);
+}
+
 /* ---- point builder ----
  * pt(b, "cpu", "host=a,region=eu", "f:F,g:I") : tags already sorted, fields
  * with a type letter F(loat) I(nteger) U(nsigned) S(tring) B(oolean). The
@@ -872,6 +937,57 @@ static void test_admit_reason_uses_unescaped_names(void **state)
                                   "already exists as type float");
 }
 
+/* The visitors SHOW uses: series per measurement (the per-measurement list
+ * the catalog keeps), counts, tag value lookups; a stop from the callback. */
+static void test_series_visitors(void **state)
+{
+    fx *f = *state;
+    hb_err e;
+    assert_string_equal(create_db(f->c, "db", NULL), OK);
+    pbuf b = { 0 };
+    pt(&b, "cpu", "host=a", "v:F");
+    pt(&b, "cpu", "host=b,zone=z", "v:F");
+    pt(&b, "disk", "dev=sda", "free:I");
+    pt(&b, "cpu", "host=a", "v:F");
+    admit(f->c, "db", &b);
+    assert_string_equal(visit(f->c, "db", "cpu"), "cpu:cpu,host=a:1|cpu:cpu,host=b,zone=z:2");
+    assert_string_equal(visit(f->c, "db", "disk"), "disk:disk,dev=sda:3");
+    assert_string_equal(visit(f->c, "db", "nope"), "");
+    assert_string_equal(visit(f->c, "db", NULL), "cpu:cpu,host=a:1|cpu:cpu,host=b,zone=z:2|disk:disk,dev=sda:3");
+    assert_string_equal(visit(f->c, "nope", NULL), "ERR:database not found: nope");
+    /* a non-zero return stops the walk and is returned */
+    visit_ctx v = { { 0 }, 0, 2 };
+    assert_int_equal(hb_catalog_foreach_series(f->c, "db", NULL, visit_fn, &v, &e), 7);
+    assert_int_equal(v.n, 2);
+    for (size_t i = 0; i < v.n; i++)
+        free(v.items[i]);
+
+    uint64_t n = 0;
+    assert_int_equal(hb_catalog_count_series(f->c, "db", NULL, &n, &e), HB_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(hb_catalog_count_series(f->c, "db", "cpu", &n, &e), HB_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(hb_catalog_count_series(f->c, "db", "nope", &n, &e), HB_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(hb_catalog_count_series(f->c, "nope", NULL, &n, &e), HB_ENOTFOUND);
+
+    assert_int_equal(hb_catalog_tag_value_exists(f->c, "db", "cpu", "host", "b", 1), 1);
+    assert_int_equal(hb_catalog_tag_value_exists(f->c, "db", "cpu", "host", "c", 1), 0);
+    assert_int_equal(hb_catalog_tag_value_exists(f->c, "db", "cpu", "nokey", "a", 1), HB_ENOTFOUND);
+    assert_int_equal(hb_catalog_tag_value_exists(f->c, "db", "nope", "host", "a", 1), HB_ENOTFOUND);
+    assert_int_equal(hb_catalog_tag_value_exists(f->c, "nope", "cpu", "host", "a", 1), HB_ENOTFOUND);
+    assert_string_equal(values_visited(f->c, "db", "cpu", "host"), "a|b");
+    assert_string_equal(values_visited(f->c, "db", "cpu", "nokey"), "");
+    assert_string_equal(values_visited(f->c, "nope", "cpu", "host"), "ERR:database not found: nope");
+
+    /* list_series sorts bytewise; a new series joins its measurement's list */
+    pbuf c = { 0 };
+    pt(&c, "cpu", "host=a0", "v:F");
+    admit(f->c, "db", &c);
+    assert_string_equal(series(f->c, "db", "cpu"), "cpu,host=a|cpu,host=a0|cpu,host=b,zone=z");
+    assert_string_equal(visit(f->c, "db", "cpu"), "cpu:cpu,host=a0:4|cpu:cpu,host=a:1|cpu:cpu,host=b,zone=z:2");
+}
+
 static void test_admit_ids_unique_never_reused(void **state)
 {
     fx *f = *state;
@@ -979,6 +1095,12 @@ static void test_storage_failure_rolls_back(void **state)
     assert_string_equal(tag_keys(c, "w", "cpu"), "host");
     assert_string_equal(tag_values(c, "w", "cpu", "host"), "a");
     assert_string_equal(series(c, "w", "cpu"), "cpu,host=a");
+    uint64_t cnt = 99;
+    assert_int_equal(hb_catalog_count_series(c, "w", NULL, &cnt, &e), HB_OK);
+    assert_int_equal(cnt, 1);
+    assert_int_equal(hb_catalog_count_series(c, "w", "cpu", &cnt, &e), HB_OK);
+    assert_int_equal(cnt, 1);
+    assert_string_equal(visit(c, "w", NULL), "cpu:cpu,host=a:1");
     /* known-only admission still works while the store fails */
     pbuf k = { 0 };
     pt(&k, "cpu", "host=a", "v:F");
@@ -994,6 +1116,7 @@ static void test_storage_failure_rolls_back(void **state)
     /* what is stored matches memory */
     assert_int_equal(hb_catalog_open(&kv, &c, &e), HB_OK);
     assert_string_equal(series(c, "w", "cpu"), "cpu,host=a|cpu,host=b,zone=z");
+    assert_string_equal(visit(c, "w", "cpu"), "cpu:cpu,host=a:1|cpu:cpu,host=b,zone=z:2");
     int n = 0;
     assert_int_equal(fk.inner.scan(fk.inner.self, "meas:w:disk", 11, count_fn, &n, &e), HB_OK);
     assert_int_equal(n, 0);
@@ -1259,6 +1382,7 @@ int main(void)
         T(test_admit_dropped_point_registers_no_fields),
         T(test_admit_reason_uses_unescaped_names),
         T(test_admit_ids_unique_never_reused),
+        T(test_series_visitors),
         cmocka_unit_test(test_storage_failure_rolls_back),
         T(test_concurrent_admission),
         T(test_stored_keys_and_values),
