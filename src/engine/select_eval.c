@@ -313,8 +313,6 @@ int sel_cond(const sel_row *row, const hb_iql_expr *e)
                                 : NULL;
         if (v.kind == HB_V_NULL && b && b->kind == BIND_TAG)
             v = (hb_value){ .kind = HB_V_STR, .v.s = { "", 0 } };
-        if (v.kind == HB_V_NULL && (!b || b->kind == BIND_NONE))
-            v = (hb_value){ .kind = HB_V_STR, .v.s = { "", 0 } };
         if (v.kind != HB_V_STR)
             return 0;
         int m = sel_regex_match(re, v.v.s.p, v.v.s.n);
@@ -328,15 +326,25 @@ int sel_cond(const sel_row *row, const hb_iql_expr *e)
     const sel_bind *br = r->kind == HB_IQL_EXPR_VARREF
                              ? hb_u64map_get((hb_u64map *)&row->p->binds, (uint64_t)(uintptr_t)r)
                              : NULL;
-    if (a.kind == HB_V_NULL && bl && (bl->kind == BIND_TAG || bl->kind == BIND_NONE))
+    /* a name that is no field of the measurement is a tag, maybe absent */
+    int ltag = bl && (bl->kind == BIND_TAG || (bl->kind == BIND_NONE && r->kind == HB_IQL_EXPR_STRING));
+    int rtag = br && (br->kind == BIND_TAG || (br->kind == BIND_NONE && l->kind == HB_IQL_EXPR_STRING));
+    /* influxd filters series on tag comparisons with a string literal
+     * only: tag against tag, or against a number, matches nothing */
+    if ((ltag && r->kind != HB_IQL_EXPR_STRING) || (rtag && l->kind != HB_IQL_EXPR_STRING))
+        return 0;
+    if (a.kind == HB_V_NULL && ltag)
         a = (hb_value){ .kind = HB_V_STR, .v.s = { "", 0 } };
-    if (b.kind == HB_V_NULL && br && (br->kind == BIND_TAG || br->kind == BIND_NONE))
+    if (b.kind == HB_V_NULL && rtag)
         b = (hb_value){ .kind = HB_V_STR, .v.s = { "", 0 } };
     if (a.kind == HB_V_NULL || b.kind == HB_V_NULL)
         return 0;
     int ok, c = sel_compare(&a, &b, &ok);
     if (!ok)
         return op == HB_IQL_NEQ;
+    /* strings and booleans only compare for (in)equality */
+    if ((a.kind == HB_V_STR || a.kind == HB_V_BOOL) && op != HB_IQL_EQ && op != HB_IQL_NEQ)
+        return 0;
     switch (op) {
     case HB_IQL_EQ: return c == 0;
     case HB_IQL_NEQ: return c != 0;

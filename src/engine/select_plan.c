@@ -378,6 +378,15 @@ static int plan_dimensions(sel_plan *p, hb_err *err)
     p->interval = hb_iql_group_by_interval(s, &ok, &msg);
     if (!ok)
         return hb_err_set(err, HB_EINVAL, "%s", msg);
+    size_t ntime = 0;
+    for (size_t i = 0; i < s->ndimensions; i++)
+        ntime += s->dimensions[i]->kind == HB_IQL_EXPR_CALL && !strcmp(s->dimensions[i]->u.call.name.p, "time");
+    if (ntime > 1)
+        return hb_err_set(err, HB_EINVAL, "multiple time dimensions not allowed");
+    if (p->interval < 0)
+        p->interval = 0;   /* time(0s) and negative intervals: one bucket, as influxd */
+    if (ntime && !p->aggregate)
+        return hb_err_set(err, HB_EINVAL, "GROUP BY requires at least one aggregate function");
     const char **tags = hb_arena_alloc(p->a, (s->ndimensions + 1) * sizeof *tags);
     hb_iql_expr **rx = hb_arena_alloc(p->a, (s->ndimensions + 1) * sizeof *rx);
     if (!tags || !rx)

@@ -160,13 +160,15 @@ static const char *go_literal_type(const hb_iql_expr *e)
     }
 }
 
-/* Walk the AND tree; time comparisons narrow tr, the rest is rebuilt. */
+/* Walk AND and OR; every time comparison narrows tr and leaves the
+ * condition (influxql.ConditionExpr does the same: a time comparison under
+ * OR still restricts the whole query), the rest is rebuilt. */
 static int split(const hb_iql_expr *e, int64_t now, hb_arena *a, hb_iql_expr **rest, hb_time_range *tr, hb_err *err)
 {
     while (e->kind == HB_IQL_EXPR_PAREN && e->u.paren->kind == HB_IQL_EXPR_BINARY &&
-           e->u.paren->u.bin.op == HB_IQL_AND)
+           (e->u.paren->u.bin.op == HB_IQL_AND || e->u.paren->u.bin.op == HB_IQL_OR))
         e = e->u.paren;
-    if (e->kind == HB_IQL_EXPR_BINARY && e->u.bin.op == HB_IQL_AND) {
+    if (e->kind == HB_IQL_EXPR_BINARY && (e->u.bin.op == HB_IQL_AND || e->u.bin.op == HB_IQL_OR)) {
         hb_iql_expr *l = NULL, *r = NULL;
         int rc = split(e->u.bin.lhs, now, a, &l, tr, err);
         if (!rc)
