@@ -240,9 +240,104 @@ static hb_value literal(const hb_iql_expr *e)
     }
 }
 
+int sel_math_fn(const char *name, size_t *min_args, size_t *max_args)
+{
+    static const struct { const char *n; size_t lo, hi; } t[] = {
+        { "abs", 1, 1 }, { "sin", 1, 1 }, { "cos", 1, 1 }, { "tan", 1, 1 }, { "asin", 1, 1 }, { "acos", 1, 1 },
+        { "atan", 1, 1 }, { "atan2", 2, 2 }, { "exp", 1, 1 }, { "ln", 1, 1 }, { "log", 2, 2 }, { "log2", 1, 1 },
+        { "log10", 1, 1 }, { "sqrt", 1, 1 }, { "pow", 2, 2 }, { "floor", 1, 1 }, { "ceil", 1, 1 },
+        { "round", 1, 1 },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(name, t[i].n)) {
+            *min_args = t[i].lo;
+            *max_args = t[i].hi;
+            return 1;
+        }
+    return 0;
+}
+
+int sel_known_fn(const char *name)
+{
+    static const char *const known[] = {
+        "count", "distinct", "integral", "mean", "median", "mode", "spread", "stddev", "sum", "bottom", "first",
+        "last", "max", "min", "percentile", "sample", "top", "cumulative_sum", "derivative", "difference",
+        "elapsed", "moving_average", "non_negative_derivative", "non_negative_difference", "holt_winters",
+        "holt_winters_with_fit", "chande_momentum_oscillator", "exponential_moving_average",
+        "double_exponential_moving_average", "kaufmans_efficiency_ratio", "kaufmans_adaptive_moving_average",
+        "triple_exponential_moving_average", "triple_exponential_derivative", "relative_strength_index",
+    };
+    size_t lo, hi;
+    if (sel_math_fn(name, &lo, &hi))
+        return 1;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(name, known[i]))
+            return 1;
+    return 0;
+}
+
+static hb_value fval(double f)
+{
+    if (isnan(f) || isinf(f))
+        return null_value();
+    return (hb_value){ .kind = HB_V_FLOAT, .v.f = f };
+}
+
+/* Go's math.Round: half away from zero */
+static double go_round(double x) { return round(x); }
+
+static hb_value math_call(const sel_row *row, const hb_iql_expr *e)
+{
+    const char *n = e->u.call.name.p;
+    hb_value a = sel_eval(row, e->u.call.args[0]);
+    if (!is_num(&a))
+        return null_value();
+    if (!strcmp(n, "abs")) {
+        if (a.kind == HB_V_INT)
+            return (hb_value){ .kind = HB_V_INT, .v.i = a.v.i < 0 ? (int64_t)(0 - (uint64_t)a.v.i) : a.v.i };
+        if (a.kind == HB_V_UINT)
+            return a;
+        return fval(fabs(a.v.f));
+    }
+    if (!strcmp(n, "floor") || !strcmp(n, "ceil") || !strcmp(n, "round")) {
+        if (a.kind != HB_V_FLOAT)
+            return a;
+        double f = !strcmp(n, "floor") ? floor(a.v.f) : !strcmp(n, "ceil") ? ceil(a.v.f) : go_round(a.v.f);
+        return fval(f);
+    }
+    double x = as_float(&a);
+    if (e->u.call.nargs == 2) {
+        hb_value b = sel_eval(row, e->u.call.args[1]);
+        if (!is_num(&b))
+            return null_value();
+        double y = as_float(&b);
+        if (!strcmp(n, "pow"))
+            return fval(pow(x, y));
+        if (!strcmp(n, "log"))
+            return fval(log(x) / log(y));
+        if (!strcmp(n, "atan2"))
+            return fval(atan2(x, y));
+        return null_value();
+    }
+    if (!strcmp(n, "sin")) return fval(sin(x));
+    if (!strcmp(n, "cos")) return fval(cos(x));
+    if (!strcmp(n, "tan")) return fval(tan(x));
+    if (!strcmp(n, "asin")) return fval(asin(x));
+    if (!strcmp(n, "acos")) return fval(acos(x));
+    if (!strcmp(n, "atan")) return fval(atan(x));
+    if (!strcmp(n, "exp")) return fval(exp(x));
+    if (!strcmp(n, "ln")) return fval(log(x));
+    if (!strcmp(n, "log2")) return fval(log2(x));
+    if (!strcmp(n, "log10")) return fval(log10(x));
+    if (!strcmp(n, "sqrt")) return fval(sqrt(x));
+    return null_value();
+}
+
 hb_value sel_eval(const sel_row *row, const hb_iql_expr *e)
 {
     switch (e->kind) {
+    case HB_IQL_EXPR_CALL:
+        return math_call(row, e);
     case HB_IQL_EXPR_VARREF:
         return ref_value(row, e);
     case HB_IQL_EXPR_PAREN:

@@ -300,6 +300,11 @@ static int has_field_ref(const sel_plan *p, const hb_iql_expr *e)
     }
     case HB_IQL_EXPR_BINARY: return has_field_ref(p, e->u.bin.lhs) || has_field_ref(p, e->u.bin.rhs);
     case HB_IQL_EXPR_PAREN: return has_field_ref(p, e->u.paren);
+    case HB_IQL_EXPR_CALL:
+        for (size_t i = 0; i < e->u.call.nargs; i++)
+            if (has_field_ref(p, e->u.call.args[i]))
+                return 1;
+        return 0;
     default: return 0;
     }
 }

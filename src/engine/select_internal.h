@@ -79,6 +79,12 @@ int sel_plan_bind(sel_plan *p, const sel_meas *m, const hb_pq_coldef *cols, size
 const char **sel_plan_fields(sel_plan *p, const sel_meas *m, size_t *n);
 
 /* ---- expressions (select_eval.c) ---- */
+/* 1 for the row-wise math functions (abs, round, sqrt, pow, ...), with
+ * their argument counts. */
+int sel_math_fn(const char *name, size_t *min_args, size_t *max_args);
+/* 1 for any function InfluxQL 1.x knows (aggregates, selectors,
+ * transformations, math). */
+int sel_known_fn(const char *name);
 hb_value sel_eval(const sel_row *row, const hb_iql_expr *e);
 /* WHERE (without the time range) for a row: 1 keep, 0 drop. */
 int sel_cond(const sel_row *row, const hb_iql_expr *e);

@@ -232,13 +232,20 @@ static int push_col(sel_plan *p, colv *cv, hb_iql_expr *e, const char *alias, hb
 
 static int has_var(const hb_iql_expr *e)
 {
+    size_t lo, hi;
     switch (e->kind) {
     case HB_IQL_EXPR_VARREF:
     case HB_IQL_EXPR_WILDCARD:
     case HB_IQL_EXPR_REGEX:
-    case HB_IQL_EXPR_CALL:
     case HB_IQL_EXPR_DISTINCT:
         return 1;
+    case HB_IQL_EXPR_CALL:
+        if (!sel_math_fn(e->u.call.name.p, &lo, &hi))
+            return 1;
+        for (size_t i = 0; i < e->u.call.nargs; i++)
+            if (has_var(e->u.call.args[i]))
+                return 1;
+        return 0;
     case HB_IQL_EXPR_BINARY: return has_var(e->u.bin.lhs) || has_var(e->u.bin.rhs);
     case HB_IQL_EXPR_PAREN: return has_var(e->u.paren);
     default: return 0;
@@ -458,6 +465,41 @@ static int plan_order(sel_plan *p, hb_err *err)
     return HB_OK;
 }
 
+/* Unknown functions are an error; any call that is not row-wise math
+ * makes the query an aggregate one. */
+static int check_calls(sel_plan *p, const hb_iql_expr *e, hb_err *err)
+{
+    size_t lo, hi;
+    switch (e->kind) {
+    case HB_IQL_EXPR_CALL: {
+        const char *n = e->u.call.name.p;
+        if (!sel_known_fn(n))
+            return hb_err_set(err, HB_EINVAL, "undefined function %s()", n);
+        if (sel_math_fn(n, &lo, &hi)) {
+            if (e->u.call.nargs < lo || e->u.call.nargs > hi)
+                return hb_err_set(err, HB_EINVAL, "invalid number of arguments for %s, expected %zu, got %zu", n, lo,
+                                  e->u.call.nargs);
+        } else {
+            p->aggregate = 1;
+        }
+        for (size_t i = 0; i < e->u.call.nargs; i++) {
+            int rc = check_calls(p, e->u.call.args[i], err);
+            if (rc)
+                return rc;
+        }
+        return HB_OK;
+    }
+    case HB_IQL_EXPR_BINARY: {
+        int rc = check_calls(p, e->u.bin.lhs, err);
+        return rc ? rc : check_calls(p, e->u.bin.rhs, err);
+    }
+    case HB_IQL_EXPR_PAREN:
+        return check_calls(p, e->u.paren, err);
+    default:
+        return HB_OK;
+    }
+}
+
 int sel_plan_build(sel_plan *p, hb_err *err)
 {
     const hb_iql_select *s = p->s;
@@ -466,7 +508,11 @@ int sel_plan_build(sel_plan *p, hb_err *err)
     int rc = resolve_sources(p, err);
     if (rc)
         return rc;
-    p->aggregate = hb_iql_fields_have_call(s->fields, s->nfields);
+    for (size_t i = 0; i < s->nfields; i++) {
+        int rc2 = check_calls(p, s->fields[i].expr, err);
+        if (rc2)
+            return rc2;
+    }
     if ((rc = plan_dimensions(p, err)) || (rc = plan_order(p, err)))
         return rc;
     colv cv = { 0 };
@@ -474,9 +520,16 @@ int sel_plan_build(sel_plan *p, hb_err *err)
         return rc;
     p->cols = cv.v;
     p->ncols = cv.n;
-    for (size_t i = 0; i < p->ncols; i++)
-        if (p->cols[i].is_call)
-            p->aggregate = 1;
+    for (size_t i = 0; i < p->ncols; i++) {
+        size_t lo, hi;
+        if (p->cols[i].is_call) {
+            const hb_iql_expr *x = p->cols[i].expr;
+            while (x->kind == HB_IQL_EXPR_PAREN)
+                x = x->u.paren;
+            if (sel_math_fn(x->u.call.name.p, &lo, &hi))
+                p->cols[i].is_call = 0;   /* row-wise math */
+        }
+    }
     hb_time_range tr;
     if ((rc = hb_time_condition(s->condition, p->env->now, p->a, &p->cond, &tr, err)))
         return rc;
