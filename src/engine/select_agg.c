@@ -23,6 +23,8 @@ typedef enum {
 
 typedef struct agg_col {
     int aux;                    /* not a call: a field or tag of the selected point */
+    int expr;                   /* an expression over calls (mean(x) * 2): computed from hidden columns */
+    const hb_iql_expr *call;    /* hidden columns: the call node they compute */
     agg_fn fn;
     const hb_iql_expr *arg;     /* the value fed to the reducer */
     double pct;                 /* percentile */
@@ -70,6 +72,7 @@ typedef struct agg_ctx {
     int any;
     int sel_col;                /* the selector whose point the aux columns come from, or -1 */
     size_t naux;
+    size_t ntot;                /* p->ncols visible columns, then the hidden calls of expressions */
 } agg_ctx;
 
 static int parse_fn(const char *name, agg_fn *fn, int *selector)
@@ -89,8 +92,108 @@ static int parse_fn(const char *name, agg_fn *fn, int *selector)
     return 0;
 }
 
-static int plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, hb_err *err)
+static int parse_call(const hb_iql_expr *e, agg_col *c, hb_err *err)
 {
+    const char *name = e->u.call.name.p;
+    if (!parse_fn(name, &c->fn, &c->selector))
+        return hb_err_set(err, HB_EUNSUPP, "function %s() is not implemented yet", name);
+    if (e->u.call.nargs < 1)
+        return hb_err_set(err, HB_EINVAL, "invalid number of arguments for %s, expected 1, got 0", name);
+    c->arg = e->u.call.args[0];
+    if (c->fn == FN_COUNT && c->arg->kind == HB_IQL_EXPR_CALL && !strcmp(c->arg->u.call.name.p, "distinct") &&
+        c->arg->u.call.nargs == 1) {
+        c->fn = FN_COUNT_DISTINCT;
+        c->arg = c->arg->u.call.args[0];
+    } else if (c->arg->kind == HB_IQL_EXPR_DISTINCT) {
+        return hb_err_set(err, HB_EUNSUPP, "DISTINCT without parentheses is not implemented yet");
+    }
+    if (c->fn == FN_PERCENTILE) {
+        if (e->u.call.nargs != 2)
+            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for percentile, expected 2, got %zu",
+                              e->u.call.nargs);
+        const hb_iql_expr *a = e->u.call.args[1];
+        c->pct = a->kind == HB_IQL_EXPR_INTEGER ? (double)a->u.i : a->kind == HB_IQL_EXPR_NUMBER ? a->u.f : -1;
+    }
+    c->call = e;
+    return HB_OK;
+}
+
+static int is_agg_call(const hb_iql_expr *e)
+{
+    size_t lo, hi;
+    return e->kind == HB_IQL_EXPR_CALL && !sel_math_fn(e->u.call.name.p, &lo, &hi);
+}
+
+/* Hidden columns for the aggregate calls inside an expression column. */
+static int add_hidden(const hb_iql_expr *e, agg_col *out, size_t *n, size_t cap, hb_err *err)
+{
+    if (is_agg_call(e)) {
+        if (*n == cap)
+            return hb_err_set(err, HB_ELIMIT, "too many functions in one statement");
+        memset(&out[*n], 0, sizeof out[*n]);
+        int rc = parse_call(e, &out[*n], err);
+        (*n)++;
+        return rc;
+    }
+    switch (e->kind) {
+    case HB_IQL_EXPR_BINARY: {
+        int rc = add_hidden(e->u.bin.lhs, out, n, cap, err);
+        return rc ? rc : add_hidden(e->u.bin.rhs, out, n, cap, err);
+    }
+    case HB_IQL_EXPR_PAREN:
+        return add_hidden(e->u.paren, out, n, cap, err);
+    case HB_IQL_EXPR_CALL:
+        for (size_t i = 0; i < e->u.call.nargs; i++) {
+            int rc = add_hidden(e->u.call.args[i], out, n, cap, err);
+            if (rc)
+                return rc;
+        }
+        return HB_OK;
+    default:
+        return HB_OK;
+    }
+}
+
+static int contains_agg(const hb_iql_expr *e)
+{
+    if (is_agg_call(e))
+        return 1;
+    switch (e->kind) {
+    case HB_IQL_EXPR_BINARY: return contains_agg(e->u.bin.lhs) || contains_agg(e->u.bin.rhs);
+    case HB_IQL_EXPR_PAREN: return contains_agg(e->u.paren);
+    case HB_IQL_EXPR_CALL:
+        for (size_t i = 0; i < e->u.call.nargs; i++)
+            if (contains_agg(e->u.call.args[i]))
+                return 1;
+        return 0;
+    default: return 0;
+    }
+}
+
+#define MAX_HIDDEN 64
+
+static int plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, size_t *ntot, hb_err *err)
+{
+    size_t nh = p->ncols;
+    for (size_t i = 0; i < p->ncols; i++) {
+        const hb_iql_expr *e = p->cols[i].expr;
+        while (e->kind == HB_IQL_EXPR_PAREN)
+            e = e->u.paren;
+        if (e->kind != HB_IQL_EXPR_CALL && contains_agg(e)) {
+            out[i].expr = 1;
+            out[i].arg = p->cols[i].expr;
+            int rc = add_hidden(e, out, &nh, p->ncols + MAX_HIDDEN, err);
+            if (rc)
+                return rc;
+        } else if (e->kind == HB_IQL_EXPR_CALL && !is_agg_call(e) && contains_agg(e)) {
+            out[i].expr = 1;   /* round(mean(x)) */
+            out[i].arg = p->cols[i].expr;
+            int rc = add_hidden(e, out, &nh, p->ncols + MAX_HIDDEN, err);
+            if (rc)
+                return rc;
+        }
+    }
+    *ntot = nh;
     size_t ncalls = 0, nsel = 0;
     *selc = -1;
     *naux = 0;
@@ -98,34 +201,21 @@ static int plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, hb_err 
         const hb_iql_expr *e = p->cols[i].expr;
         while (e->kind == HB_IQL_EXPR_PAREN)
             e = e->u.paren;
+        if (out[i].expr) {
+            ncalls++;
+            continue;
+        }
         if (e->kind != HB_IQL_EXPR_CALL) {
             out[i].aux = 1;
             out[i].arg = p->cols[i].expr;
             (*naux)++;
             continue;
         }
-        const char *name = e->u.call.name.p;
         agg_col *c = &out[i];
         ncalls++;
-        if (!parse_fn(name, &c->fn, &c->selector))
-            return hb_err_set(err, HB_EUNSUPP, "function %s() is not implemented yet", name);
-        if (e->u.call.nargs < 1)
-            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for %s, expected 1, got 0", name);
-        c->arg = e->u.call.args[0];
-        if (c->fn == FN_COUNT && c->arg->kind == HB_IQL_EXPR_CALL && !strcmp(c->arg->u.call.name.p, "distinct") &&
-            c->arg->u.call.nargs == 1) {
-            c->fn = FN_COUNT_DISTINCT;
-            c->arg = c->arg->u.call.args[0];
-        } else if (c->arg->kind == HB_IQL_EXPR_DISTINCT) {
-            return hb_err_set(err, HB_EUNSUPP, "DISTINCT without parentheses is not implemented yet");
-        }
-        if (c->fn == FN_PERCENTILE) {
-            if (e->u.call.nargs != 2)
-                return hb_err_set(err, HB_EINVAL, "invalid number of arguments for percentile, expected 2, got %zu",
-                                  e->u.call.nargs);
-            const hb_iql_expr *a = e->u.call.args[1];
-            c->pct = a->kind == HB_IQL_EXPR_INTEGER ? (double)a->u.i : a->kind == HB_IQL_EXPR_NUMBER ? a->u.f : -1;
-        }
+        int rc = parse_call(e, c, err);
+        if (rc)
+            return rc;
         if (c->fn == FN_DISTINCT && p->ncols > 1)
             return hb_err_set(err, HB_EINVAL,
                               "aggregate function distinct() cannot be combined with other functions or fields");
@@ -326,7 +416,7 @@ static agg_bucket *get_bucket(agg_ctx *x, agg_group *g, int64_t start)
     if (b)
         return b;
     b = hb_arena_calloc(x->p->a, sizeof *b);
-    agg_state *st = hb_arena_calloc(x->p->a, (x->p->ncols + 1) * sizeof *st);
+    agg_state *st = hb_arena_calloc(x->p->a, (x->ntot + 1) * sizeof *st);
     if (!b || !st)
         return NULL;
     b->start = start;
@@ -351,8 +441,8 @@ static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
     sel_plan *p = x->p;
     agg_group *g = NULL;
     agg_bucket *b = NULL;
-    for (size_t i = 0; i < p->ncols; i++) {
-        if (x->cols[i].aux)
+    for (size_t i = 0; i < x->ntot; i++) {
+        if (x->cols[i].aux || x->cols[i].expr)
             continue;
         hb_value v = sel_eval(row, x->cols[i].arg);
         if (v.kind == HB_V_NULL)
@@ -477,6 +567,44 @@ static hb_value finish(const agg_col *c, agg_state *s, int64_t *sel_time)
     }
 }
 
+/* An expression column's value in bucket b: its calls come from the
+ * hidden columns. */
+static hb_value eval_agg_expr(agg_ctx *x, agg_bucket *b, const hb_iql_expr *e, int *has_data)
+{
+    if (is_agg_call(e)) {
+        for (size_t j = x->p->ncols; j < x->ntot; j++) {
+            if (x->cols[j].call != e)
+                continue;
+            if (b && b->st[j].n) {
+                int64_t t;
+                *has_data = 1;
+                return finish(&x->cols[j], &b->st[j], &t);
+            }
+            if (x->cols[j].fn == FN_COUNT)
+                return (hb_value){ .kind = HB_V_INT, .v.i = 0 };
+            break;
+        }
+        return (hb_value){ .kind = HB_V_NULL };
+    }
+    switch (e->kind) {
+    case HB_IQL_EXPR_PAREN:
+        return eval_agg_expr(x, b, e->u.paren, has_data);
+    case HB_IQL_EXPR_BINARY:
+        return sel_arith(e->u.bin.op, eval_agg_expr(x, b, e->u.bin.lhs, has_data),
+                         eval_agg_expr(x, b, e->u.bin.rhs, has_data));
+    case HB_IQL_EXPR_CALL: {
+        hb_value args[2] = { { .kind = HB_V_NULL }, { .kind = HB_V_NULL } };
+        for (size_t i = 0; i < e->u.call.nargs && i < 2; i++)
+            args[i] = eval_agg_expr(x, b, e->u.call.args[i], has_data);
+        return sel_math_apply(e->u.call.name.p, args, e->u.call.nargs);
+    }
+    case HB_IQL_EXPR_VARREF:
+        return (hb_value){ .kind = HB_V_NULL };
+    default:
+        return sel_eval(NULL, e);   /* literals only: no row needed */
+    }
+}
+
 static hb_value fill_number(const sel_plan *p, const agg_col *c, hb_vkind kind)
 {
     const hb_iql_select *s = p->s;
@@ -559,18 +687,25 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
                 row[i + 1] = ss && ss->auxv ? ss->auxv[i] : v;
                 continue;
             }
-            if (b && b->st[i].n)
+            int expr_data = 0;
+            if (x->cols[i].expr)
+                v = eval_agg_expr(x, b, x->cols[i].arg, &expr_data);
+            if (x->cols[i].expr && (expr_data || v.kind != HB_V_NULL))
+                any = 1;
+            else if (x->cols[i].expr)
+                ;   /* empty bucket: filled below */
+            else if (b && b->st[i].n)
                 v = finish(&x->cols[i], &b->st[i], &st);
             else if (b && x->cols[i].fn == FN_COUNT)
                 v = (hb_value){ .kind = HB_V_INT, .v.i = 0 };
-            if (v.kind == HB_V_NULL && (!b || !b->st[i].n)) {
+            if (v.kind == HB_V_NULL && (x->cols[i].expr ? !expr_data : (!b || !b->st[i].n))) {
                 switch (p->s->fill) {
                 case HB_IQL_FILL_NULL:
-                    if (x->cols[i].fn == FN_COUNT || x->cols[i].fn == FN_COUNT_DISTINCT)
+                    if (!x->cols[i].expr && (x->cols[i].fn == FN_COUNT || x->cols[i].fn == FN_COUNT_DISTINCT))
                         v = (hb_value){ .kind = HB_V_INT, .v.i = 0 };
                     break;
                 case HB_IQL_FILL_NUMBER: v = fill_number(p, &x->cols[i], prev[i + 1].kind); break;
-                case HB_IQL_FILL_PREVIOUS: v = prev[i + 1]; break;
+                case HB_IQL_FILL_PREVIOUS: break;   /* after the loop, in output order */
                 default: break;
                 }
             } else {
@@ -587,13 +722,29 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
         int some = 0;   /* percentile() out of range emits no point at all; stddev() of one emits null */
         for (size_t i = 0; i < p->ncols; i++)
             some |= !x->cols[i].aux && (row[i + 1].kind != HB_V_NULL ||
-                                        (b && b->st[i].n && x->cols[i].fn != FN_PERCENTILE));
+                                        (b && !x->cols[i].expr && b->st[i].n && x->cols[i].fn != FN_PERCENTILE));
         if (p->interval || some)
             o->nrows++;
         (void)any;
     next:
         if (!p->interval)
             break;
+    }
+    if (!rc && p->s->fill == HB_IQL_FILL_PREVIOUS) {
+        /* in the order rows are returned: ORDER BY time DESC fills from the end */
+        for (size_t i = 1; i < width; i++) {
+            if (x->cols[i - 1].aux)
+                continue;
+            hb_value held = { .kind = HB_V_NULL };
+            for (size_t k = 0; k < o->nrows; k++) {
+                size_t r = p->desc ? o->nrows - 1 - k : k;
+                hb_value *v = &o->rows[r * width + i];
+                if (v->kind == HB_V_NULL)
+                    *v = held;
+                else
+                    held = *v;
+            }
+        }
     }
     if (!rc && p->s->fill == HB_IQL_FILL_LINEAR) {
         /* interpolate runs of nulls between two values, per column */
@@ -649,16 +800,18 @@ static int check_types(agg_ctx *x, const sel_meas *m, hb_err *err)
 
 int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err)
 {
-    agg_col *cols = calloc(p->ncols + 1, sizeof *cols);
+    agg_col *cols = calloc(p->ncols + MAX_HIDDEN + 1, sizeof *cols);
     if (!cols)
         return hb_err_set(err, HB_ENOMEM, "out of memory");
     int selc = -1;
     size_t naux = 0;
-    int rc = plan_cols(p, cols, &selc, &naux, err);
+    size_t ntot = 0;
+    int rc = plan_cols(p, cols, &selc, &naux, &ntot, err);
     sel_out_series *out = NULL;
     size_t nout = 0, capout = 0;
     for (size_t mi = 0; !rc && mi < p->nmeas; mi++) {
-        agg_ctx x = { .p = p, .res = res, .cols = cols, .m = &p->meas[mi], .sel_col = selc, .naux = naux };
+        agg_ctx x = { .p = p, .res = res, .cols = cols, .m = &p->meas[mi], .sel_col = selc, .naux = naux,
+                       .ntot = ntot };
         hb_strmap_init(&x.groups);
         rc = check_types(&x, x.m, err);
         if (!rc)
@@ -694,7 +847,7 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
         for (size_t gi = 0; gi < x.ng; gi++) {
             agg_group *g = x.gl[gi];
             for (size_t b = 0; b < g->nb; b++)
-                for (size_t i = 0; i < p->ncols; i++) {
+                for (size_t i = 0; i < x.ntot; i++) {
                     free(g->list[b]->st[i].vals);
                     free(g->list[b]->st[i].ts);
                 }

@@ -169,7 +169,7 @@ static double as_float(const hb_value *v)
 
 static int is_num(const hb_value *v) { return v->kind == HB_V_FLOAT || v->kind == HB_V_INT || v->kind == HB_V_UINT; }
 
-static hb_value arith(hb_iql_tok op, hb_value a, hb_value b)
+hb_value sel_arith(hb_iql_tok op, hb_value a, hb_value b)
 {
     if (a.kind == HB_V_NULL || b.kind == HB_V_NULL)
         return null_value();
@@ -288,8 +288,15 @@ static double go_round(double x) { return round(x); }
 
 static hb_value math_call(const sel_row *row, const hb_iql_expr *e)
 {
-    const char *n = e->u.call.name.p;
-    hb_value a = sel_eval(row, e->u.call.args[0]);
+    hb_value args[2] = { sel_eval(row, e->u.call.args[0]), { .kind = HB_V_NULL } };
+    if (e->u.call.nargs == 2)
+        args[1] = sel_eval(row, e->u.call.args[1]);
+    return sel_math_apply(e->u.call.name.p, args, e->u.call.nargs);
+}
+
+hb_value sel_math_apply(const char *n, const hb_value *args, size_t nargs)
+{
+    hb_value a = args[0];
     if (!is_num(&a))
         return null_value();
     if (!strcmp(n, "abs")) {
@@ -306,8 +313,8 @@ static hb_value math_call(const sel_row *row, const hb_iql_expr *e)
         return fval(f);
     }
     double x = as_float(&a);
-    if (e->u.call.nargs == 2) {
-        hb_value b = sel_eval(row, e->u.call.args[1]);
+    if (nargs == 2) {
+        hb_value b = args[1];
         if (!is_num(&b))
             return null_value();
         double y = as_float(&b);
@@ -343,7 +350,7 @@ hb_value sel_eval(const sel_row *row, const hb_iql_expr *e)
     case HB_IQL_EXPR_PAREN:
         return sel_eval(row, e->u.paren);
     case HB_IQL_EXPR_BINARY:
-        return arith(e->u.bin.op, sel_eval(row, e->u.bin.lhs), sel_eval(row, e->u.bin.rhs));
+        return sel_arith(e->u.bin.op, sel_eval(row, e->u.bin.lhs), sel_eval(row, e->u.bin.rhs));
     default:
         return literal(e);
     }

@@ -85,6 +85,9 @@ int sel_math_fn(const char *name, size_t *min_args, size_t *max_args);
 /* 1 for any function InfluxQL 1.x knows (aggregates, selectors,
  * transformations, math). */
 int sel_known_fn(const char *name);
+/* Arithmetic and math on values (InfluxDB's type rules, see select_eval.c). */
+hb_value sel_arith(hb_iql_tok op, hb_value a, hb_value b);
+hb_value sel_math_apply(const char *name, const hb_value *args, size_t nargs);
 hb_value sel_eval(const sel_row *row, const hb_iql_expr *e);
 /* WHERE (without the time range) for a row: 1 keep, 0 drop. */
 int sel_cond(const sel_row *row, const hb_iql_expr *e);
