@@ -527,9 +527,64 @@ def section_disk(server, ctx):
     return res
 
 
+def canonical(doc):
+    """An answer in a form two servers can be compared by: floats to 10
+    significant digits, rows with equal timestamps sorted (their order
+    between series is not specified; docs/compatibility.md)."""
+    def norm(x):
+        if isinstance(x, float):
+            return float("%.10g" % x)
+        if isinstance(x, list):
+            return [norm(v) for v in x]
+        if isinstance(x, dict):
+            return {k: norm(v) for k, v in x.items()}
+        return x
+    doc = norm(doc)
+    for res in doc.get("results", []) if isinstance(doc, dict) else []:
+        for ser in res.get("series") or []:
+            vals = ser.get("values") or []
+            out, i = [], 0
+            while i < len(vals):
+                j = i
+                while j < len(vals) and vals[j][0] == vals[i][0]:
+                    j += 1
+                out += sorted(vals[i:j], key=json.dumps)
+                i = j
+            ser["values"] = out
+    return json.dumps(doc, sort_keys=True)
+
+
+def section_queries(server, ctx):
+    """The TSBS query types on the loaded data: per query one warm-up and
+    RUNS timed runs on one keep-alive connection; median latency per type,
+    and every answer kept (canonically) to compare the servers."""
+    runs = 3
+    qs = ctx["queries"]
+    conn = server.connect()
+    res = {}
+    for qtype, qlist in qs.items():
+        lat, answers, errors = [], [], 0
+        for q in qlist:
+            st, body = server.query(q, db=DB, conn=conn)
+            if st != 200 or query_error(body):
+                errors += 1
+            answers.append(canonical(body) if isinstance(body, dict) else str(body))
+            for _ in range(runs):
+                t = time.perf_counter()
+                server.query(q, db=DB, conn=conn)
+                lat.append(time.perf_counter() - t)
+        lat.sort()
+        res[qtype] = {"median_ms": lat[len(lat) // 2] * 1000, "errors": errors, "answers": answers}
+        log("  %-24s median %9.2f ms%s" % (qtype, res[qtype]["median_ms"],
+                                           "  (%d errors)" % errors if errors else ""))
+    conn.close()
+    return res
+
+
 SERVER_SECTIONS = [
     ("ingest", "running", section_ingest),
     ("disk", "running", section_disk),
+    ("queries", "running", section_queries),
 ]
 
 
@@ -694,6 +749,22 @@ def summarize(ctx, results):
     results["ratios"] = {"rows_per_s_hyperbytedb_over_influxd": rows_ratio,
                          "peak_rss_influxd_over_hyperbytedb": rss_ratio,
                          "bytes_per_value_influxd_over_hyperbytedb": disk_ratio}
+    hq = (servers.get("hyperbytedb") or {}).get("queries") or {}
+    iq = (servers.get("influxd") or {}).get("queries") or {}
+    qratios = {}
+    if hq:
+        log()
+        log("%-24s %12s %12s %8s %10s" % ("TSBS query", "HyperbyteDB", "influxd", "ratio", "answers"))
+        for qtype, h in hq.items():
+            i = iq.get(qtype)
+            same_n = sum(1 for a, b in zip(h["answers"], i["answers"]) if a == b) if i else 0
+            ratio_q = i["median_ms"] / h["median_ms"] if i and h["median_ms"] else None
+            qratios[qtype] = {"ratio": ratio_q, "identical": same_n, "queries": len(h["answers"])}
+            log("%-24s %9.2f ms %9s ms %8s %10s" % (
+                qtype, h["median_ms"], "%.2f" % i["median_ms"] if i else "n/a",
+                "%.1fx" % ratio_q if ratio_q else "n/a",
+                "%d/%d same" % (same_n, len(h["answers"])) if i else "n/a"))
+    results["query_ratios"] = qratios
     log()
     log("ratios and targets (informational):")
     results["targets"] = {
@@ -732,7 +803,8 @@ def main():
     signal.signal(signal.SIGTERM, on_term)
     become_subreaper()
 
-    ctx = {"args": args, "failures": []}
+    ctx = {"args": args, "failures": [],
+           "queries": tsbs_data.queries(args.hosts, args.hours, per_type=5)}
     results = {
         "benchmark": "tsbs-devops-cpu-only",
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -779,6 +851,9 @@ def main():
 
     results["failures"] = ctx["failures"]
     results["ok"] = not ctx["failures"]
+    for r in results["servers"].values():   # the answers were only kept for the comparison
+        for q in (r.get("queries") or {}).values():
+            q.pop("answers", None)
     try:
         os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
         with open(args.results, "w") as f:

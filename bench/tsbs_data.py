@@ -193,3 +193,53 @@ if __name__ == "__main__":
     hr = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     for body, _ in iter_batches(h, hr, 10000):
         sys.stdout.write(body.decode())
+
+
+def _rfc(ts):
+    import time as _t
+    return _t.strftime("%Y-%m-%dT%H:%M:%SZ", _t.gmtime(ts))
+
+
+def queries(hosts, hours, seed=SEED, per_type=10):
+    """The TSBS cpu-only query types with the exact strings TSBS sends to
+    InfluxDB: {type: [query, ...]}, per_type queries each with random
+    windows and hosts from a fixed seed (the same list for every server)."""
+    r = random.Random(seed + 1)
+    end = T0 + hours * 3600
+
+    def window(d):
+        s = T0 + r.randrange(max(1, end - T0 - d))
+        return _rfc(s), _rfc(s + d)
+
+    def hostsel(n):
+        hs = r.sample(range(hosts), min(n, hosts))
+        return "(" + " or ".join("hostname = 'host_%d'" % h for h in hs) + ")"
+
+    def sg(m, nh, t):
+        s, e = window(t * 3600)
+        return "SELECT %s from cpu where %s and time >= '%s' and time < '%s' group by time(1m)" % (
+            ", ".join("max(%s)" % f for f in FIELDS[:m]), hostsel(nh), s, e)
+
+    gens = {
+        "single-groupby-1-1-1": lambda: sg(1, 1, 1),
+        "single-groupby-1-8-1": lambda: sg(1, 8, 1),
+        "single-groupby-5-1-1": lambda: sg(5, 1, 1),
+        "single-groupby-5-1-12": lambda: sg(5, 1, min(12, hours)),
+        "cpu-max-all-8": lambda: (lambda w: "SELECT %s from cpu where %s and time >= '%s' and time < '%s' "
+                                            "group by time(1h)" % (",".join("max(%s)" % f for f in FIELDS),
+                                                                   hostsel(8), w[0], w[1]))(
+            window(min(8, hours) * 3600)),
+        "double-groupby-1": lambda: (lambda w: "SELECT mean(usage_user) from cpu where time >= '%s' and time < '%s' "
+                                               "group by time(1h),hostname" % w)(window(min(12, hours) * 3600)),
+        "double-groupby-all": lambda: (lambda w: "SELECT %s from cpu where time >= '%s' and time < '%s' "
+                                                 "group by time(1h),hostname" % (
+            ", ".join("mean(%s)" % f for f in FIELDS), w[0], w[1]))(window(min(12, hours) * 3600)),
+        "high-cpu-1": lambda: (lambda w: "SELECT * from cpu where usage_user > 90.0 and %s and time >= '%s' and "
+                                         "time < '%s'" % (hostsel(1), w[0], w[1]))(window(min(12, hours) * 3600)),
+        "high-cpu-all": lambda: (lambda w: "SELECT * from cpu where usage_user > 90.0  and time >= '%s' and "
+                                           "time < '%s'" % w)(window(min(12, hours) * 3600)),
+        "lastpoint": lambda: 'SELECT * from cpu group by "hostname" order by time desc limit 1',
+        "groupby-orderby-limit": lambda: "SELECT max(usage_user) from cpu WHERE time < '%s' group by time(1m) "
+                                         "limit 5" % window(3600)[1],
+    }
+    return {name: [g() for _ in range(per_type)] for name, g in gens.items()}

@@ -696,12 +696,12 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
                 ;   /* empty bucket: filled below */
             else if (b && b->st[i].n)
                 v = finish(&x->cols[i], &b->st[i], &st);
-            else if (b && x->cols[i].fn == FN_COUNT)
-                v = (hb_value){ .kind = HB_V_INT, .v.i = 0 };
             if (v.kind == HB_V_NULL && (x->cols[i].expr ? !expr_data : (!b || !b->st[i].n))) {
                 switch (p->s->fill) {
                 case HB_IQL_FILL_NULL:
-                    if (!x->cols[i].expr && (x->cols[i].fn == FN_COUNT || x->cols[i].fn == FN_COUNT_DISTINCT))
+                    /* count() of an empty window is 0 with GROUP BY time, else no value */
+                    if (p->interval && !x->cols[i].expr &&
+                        (x->cols[i].fn == FN_COUNT || x->cols[i].fn == FN_COUNT_DISTINCT))
                         v = (hb_value){ .kind = HB_V_INT, .v.i = 0 };
                     break;
                 case HB_IQL_FILL_NUMBER: v = fill_number(p, &x->cols[i], prev[i + 1].kind); break;
