@@ -216,6 +216,8 @@ static int plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, size_t 
         int rc = parse_call(e, c, err);
         if (rc)
             return rc;
+        if (c->fn == FN_DISTINCT && c->arg->kind != HB_IQL_EXPR_VARREF)
+            return hb_err_set(err, HB_EINVAL, "expected field argument in distinct()");
         if (c->fn == FN_DISTINCT && p->ncols > 1)
             return hb_err_set(err, HB_EINVAL,
                               "aggregate function distinct() cannot be combined with other functions or fields");
@@ -624,10 +626,89 @@ static int cmp_bucket(const void *a, const void *b)
     return (x->start > y->start) - (x->start < y->start);
 }
 
+typedef struct vt {
+    hb_value v;
+    int64_t t;
+    size_t i;      /* arrival order */
+} vt;
+
+static int cmp_vt_value(const void *a, const void *b)
+{
+    const vt *x = a, *y = b;
+    int c = vcmp(&x->v, &y->v);
+    if (c)
+        return c;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+static int cmp_vt_time(const void *a, const void *b)
+{
+    const vt *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+static int push_row(sel_out_series *o, size_t width, hb_value **row)
+{
+    if (o->nrows == o->cap) {
+        size_t nc = o->cap ? o->cap * 2 : 16;
+        hb_value *nv = realloc(o->rows, nc * width * sizeof *nv);
+        if (!nv)
+            return HB_ENOMEM;
+        o->rows = nv;
+        o->cap = nc;
+    }
+    *row = &o->rows[o->nrows++ * width];
+    return HB_OK;
+}
+
+/* distinct(): one row per distinct value, in the order each value first
+ * appeared (by time), all with the bucket's time. */
+static int emit_distinct(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
+{
+    sel_plan *p = x->p;
+    size_t width = 1 + p->ncols;
+    for (size_t bi = 0; bi < g->nb; bi++) {
+        agg_state *s = &g->list[bi]->st[0];
+        if (!s->nv)
+            continue;
+        vt *v = malloc(s->nv * sizeof *v);
+        if (!v)
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        for (size_t i = 0; i < s->nv; i++)
+            v[i] = (vt){ s->vals[i], s->ts[i], i };
+        qsort(v, s->nv, sizeof *v, cmp_vt_value);
+        size_t k = 0;
+        for (size_t i = 0; i < s->nv; i++)
+            if (i == 0 || vcmp(&v[i].v, &v[k - 1].v) != 0)
+                v[k++] = v[i];   /* the first appearance of each value */
+        qsort(v, k, sizeof *v, cmp_vt_time);
+        int64_t rt = p->interval ? g->list[bi]->start : (p->has_tmin ? p->tmin : 0);
+        for (size_t i = 0; i < k; i++) {
+            hb_value *row;
+            if (push_row(o, width, &row)) {
+                free(v);
+                return hb_err_set(err, HB_ENOMEM, "out of memory");
+            }
+            row[0] = (hb_value){ .kind = HB_V_TIME, .v.i = rt };
+            row[1] = v[i].v;
+        }
+        free(v);
+    }
+    return HB_OK;
+}
+
 static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
 {
     sel_plan *p = x->p;
     size_t width = 1 + p->ncols;
+    if (g->nb > 1)
+        qsort(g->list, g->nb, sizeof *g->list, cmp_bucket);
+    if (x->cols[0].fn == FN_DISTINCT && !x->cols[0].aux && !x->cols[0].expr)
+        return emit_distinct(x, g, o, err);
     /* one selector (possibly with other columns) and no GROUP BY time: the
      * row has the selected point's time */
     size_t ncalls = 0, nsel = 0;

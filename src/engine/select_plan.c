@@ -279,6 +279,12 @@ static int expand_fields(sel_plan *p, colv *cv, hb_err *err)
         if (e->kind == HB_IQL_EXPR_CALL && e->u.call.nargs >= 1 &&
             (e->u.call.args[0]->kind == HB_IQL_EXPR_WILDCARD || e->u.call.args[0]->kind == HB_IQL_EXPR_REGEX)) {
             const hb_iql_expr *arg = e->u.call.args[0];
+            const char *fname = e->u.call.name.p;
+            if (!strcmp(fname, "distinct"))
+                return hb_err_set(err, HB_EINVAL, "expected field argument in distinct()");
+            if (!strcmp(fname, "top") || !strcmp(fname, "bottom"))
+                return hb_err_set(err, HB_EINVAL, "expected first argument to be a field in %s(), found %s", fname,
+                                  arg->kind == HB_IQL_EXPR_WILDCARD ? "*" : "regex");
             size_t n;
             name_ent *names = union_names(p, 1, 0, &n);
             if (!names)
