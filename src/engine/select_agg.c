@@ -18,7 +18,7 @@
 
 typedef enum {
     FN_COUNT, FN_SUM, FN_MEAN, FN_MIN, FN_MAX, FN_FIRST, FN_LAST, FN_SPREAD, FN_STDDEV, FN_MEDIAN, FN_MODE,
-    FN_PERCENTILE, FN_COUNT_DISTINCT, FN_DISTINCT,
+    FN_PERCENTILE, FN_COUNT_DISTINCT, FN_DISTINCT, FN_TOP, FN_BOTTOM,
 } agg_fn;
 
 typedef struct agg_col {
@@ -28,6 +28,9 @@ typedef struct agg_col {
     agg_fn fn;
     const hb_iql_expr *arg;     /* the value fed to the reducer */
     double pct;                 /* percentile */
+    int64_t limit;              /* top, bottom: N */
+    const hb_iql_expr *const *tagargs; /* top, bottom: the tag arguments (one point per distinct tuple) */
+    size_t ntagargs;
     int selector;
 } agg_col;
 
@@ -41,6 +44,8 @@ typedef struct agg_state {
     int64_t sel_t;
     hb_value lo, hi;            /* spread */
     hb_value *auxv;             /* selectors with other columns: their values at the selected point */
+    hb_value **pauxv;           /* top, bottom: each point's other columns and tag arguments */
+    size_t pcap;
     hb_value *vals;             /* median, mode, percentile, stddev, distinct */
     int64_t *ts;
     size_t nv, cap;
@@ -81,7 +86,8 @@ static int parse_fn(const char *name, agg_fn *fn, int *selector)
         { "count", FN_COUNT, 0 }, { "sum", FN_SUM, 0 }, { "mean", FN_MEAN, 0 }, { "min", FN_MIN, 1 },
         { "max", FN_MAX, 1 }, { "first", FN_FIRST, 1 }, { "last", FN_LAST, 1 }, { "spread", FN_SPREAD, 0 },
         { "stddev", FN_STDDEV, 0 }, { "median", FN_MEDIAN, 0 }, { "mode", FN_MODE, 0 },
-        { "percentile", FN_PERCENTILE, 1 }, { "distinct", FN_DISTINCT, 0 },
+        { "percentile", FN_PERCENTILE, 1 }, { "distinct", FN_DISTINCT, 0 }, { "top", FN_TOP, 1 },
+        { "bottom", FN_BOTTOM, 1 },
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (!strcmp(name, t[i].n)) {
@@ -113,6 +119,24 @@ static int parse_call(const hb_iql_expr *e, agg_col *c, hb_err *err)
                               e->u.call.nargs);
         const hb_iql_expr *a = e->u.call.args[1];
         c->pct = a->kind == HB_IQL_EXPR_INTEGER ? (double)a->u.i : a->kind == HB_IQL_EXPR_NUMBER ? a->u.f : -1;
+    }
+    if (c->fn == FN_TOP || c->fn == FN_BOTTOM) {
+        if (e->u.call.nargs < 2)
+            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for %s, expected at least 2, got %zu", name,
+                              e->u.call.nargs);
+        const hb_iql_expr *n = e->u.call.args[e->u.call.nargs - 1];
+        if (n->kind != HB_IQL_EXPR_INTEGER)
+            return hb_err_set(err, HB_EINVAL, "expected integer as last argument in %s(), found %s", name,
+                              n->kind == HB_IQL_EXPR_NUMBER ? "float" : "other");
+        if (n->u.i < 1)
+            return hb_err_set(err, HB_EINVAL, "limit (%lld) in %s function must be at least 1", (long long)n->u.i,
+                              name);
+        if (c->arg->kind != HB_IQL_EXPR_VARREF)
+            return hb_err_set(err, HB_EINVAL, "expected first argument to be a field in %s(), found %s", name,
+                              c->arg->kind == HB_IQL_EXPR_WILDCARD ? "*" : "other");
+        c->limit = n->u.i;
+        c->tagargs = (const hb_iql_expr *const *)e->u.call.args + 1;
+        c->ntagargs = e->u.call.nargs - 2;
     }
     c->call = e;
     return HB_OK;
@@ -225,6 +249,11 @@ static int plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, size_t 
             nsel++;
             *selc = (int)i;
         }
+        if (c->fn == FN_TOP || c->fn == FN_BOTTOM)
+            for (size_t k = 0; k < p->ncols; k++)
+                if (k != i && p->cols[k].is_call)
+                    return hb_err_set(err, HB_EINVAL, "selector function %s() cannot be combined with other functions",
+                                      e->u.call.name.p);
     }
     if (*naux) {
         if (nsel > 1)
@@ -290,8 +319,15 @@ static int capture_aux(agg_ctx *x, agg_state *s, const sel_row *row)
     return HB_OK;
 }
 
+static int reduce_point(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row);
+
 static int reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row)
 {
+    if (c->fn == FN_TOP || c->fn == FN_BOTTOM) {
+        if (s->n == 0)
+            s->kind = v.kind;
+        return reduce_point(x, c, s, v, t, row);
+    }
     int64_t before = s->n ? s->sel_t : 0;
     hb_value before_v = s->sel;
     int rc = reduce_value(x, c, s, v, t);
@@ -362,6 +398,42 @@ static int reduce_value(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, 
         }
         return push_val(s, v, t);
     }
+}
+
+/* top(), bottom(): every point with the values of the other columns there. */
+static int reduce_point(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row)
+{
+    s->n++;
+    size_t at = s->nv;
+    if (push_val(s, v, t))
+        return HB_ENOMEM;
+    if (s->pcap < s->cap) {
+        hb_value **np = realloc(s->pauxv, s->cap * sizeof *np);
+        if (!np)
+            return HB_ENOMEM;
+        s->pauxv = np;
+        s->pcap = s->cap;
+    }
+    sel_plan *p = x->p;
+    size_t na = p->ncols + c->ntagargs;
+    hb_value *a = hb_arena_calloc(p->a, (na + 1) * sizeof *a);
+    if (!a)
+        return HB_ENOMEM;
+    for (size_t i = 0; i < na; i++) {
+        const hb_iql_expr *e = i < p->ncols ? (x->cols[i].aux ? x->cols[i].arg : NULL) : c->tagargs[i - p->ncols];
+        if (!e)
+            continue;
+        hb_value w = sel_eval(row, e);
+        if (w.kind == HB_V_STR) {
+            char *cp = hb_arena_strndup(&x->res->arena, w.v.s.p, w.v.s.n);
+            if (!cp)
+                return HB_ENOMEM;
+            w.v.s.p = cp;
+        }
+        a[i] = w;
+    }
+    s->pauxv[at] = a;
+    return HB_OK;
 }
 
 static agg_group *get_group(agg_ctx *x, const char *gkey, size_t gklen)
@@ -701,6 +773,96 @@ static int emit_distinct(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *er
     return HB_OK;
 }
 
+typedef struct topc {
+    size_t i;          /* point */
+    const char *key;   /* tag tuple */
+} topc;
+
+/* qsort context (C11 has no qsort_r): per thread, set just before sorting */
+static __thread int g_top;
+
+static int cmp_top_rank(const void *a, const void *b, const agg_state *s)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = vcmp(&s->vals[x], &s->vals[y]);
+    if (c)
+        return g_top ? -c : c;
+    if (s->ts[x] != s->ts[y])
+        return s->ts[x] < s->ts[y] ? -1 : 1;
+    return (x > y) - (x < y);
+}
+
+static __thread const agg_state *g_state;
+static int cmp_rank(const void *a, const void *b) { return cmp_top_rank(a, b, g_state); }
+
+static int cmp_out_time(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    const agg_state *s = g_state;
+    if (s->ts[x] != s->ts[y])
+        return s->ts[x] < s->ts[y] ? -1 : 1;
+    int c = vcmp(&s->vals[x], &s->vals[y]);
+    return g_top ? -c : c;
+}
+
+/* top(), bottom(): the N best points (with tag arguments: the best point
+ * of each distinct tag tuple first), returned by time with their own
+ * timestamps. */
+static int emit_top(agg_ctx *x, agg_group *g, size_t col, sel_out_series *o, hb_err *err)
+{
+    sel_plan *p = x->p;
+    const agg_col *c = &x->cols[col];
+    size_t width = 1 + p->ncols;
+    for (size_t bi = 0; bi < g->nb; bi++) {
+        agg_state *s = &g->list[bi]->st[col];
+        if (!s->nv)
+            continue;
+        size_t *idx = malloc(s->nv * sizeof *idx);
+        if (!idx)
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        for (size_t i = 0; i < s->nv; i++)
+            idx[i] = i;
+        g_state = s;
+        g_top = c->fn == FN_TOP;
+        qsort(idx, s->nv, sizeof *idx, cmp_rank);
+        size_t n = s->nv;
+        if (c->ntagargs) {
+            /* keep the best point of each tag tuple (the first in rank order) */
+            size_t k = 0;
+            for (size_t i = 0; i < n; i++) {
+                int seen = 0;
+                for (size_t j = 0; j < k && !seen; j++) {
+                    seen = 1;
+                    for (size_t t = 0; t < c->ntagargs && seen; t++) {
+                        hb_value *u = &s->pauxv[idx[i]][p->ncols + t], *w = &s->pauxv[idx[j]][p->ncols + t];
+                        int ok;
+                        seen = u->kind == w->kind && (u->kind == HB_V_NULL || sel_compare(u, w, &ok) == 0);
+                    }
+                }
+                if (!seen)
+                    idx[k++] = idx[i];
+            }
+            n = k;
+        }
+        if ((int64_t)n > c->limit)
+            n = (size_t)c->limit;
+        qsort(idx, n, sizeof *idx, cmp_out_time);
+        for (size_t i = 0; i < n; i++) {
+            hb_value *row;
+            if (push_row(o, width, &row)) {
+                free(idx);
+                return hb_err_set(err, HB_ENOMEM, "out of memory");
+            }
+            row[0] = (hb_value){ .kind = HB_V_TIME, .v.i = s->ts[idx[i]] };
+            for (size_t k = 0; k < p->ncols; k++)
+                row[k + 1] = k == col ? s->vals[idx[i]] : x->cols[k].aux ? s->pauxv[idx[i]][k]
+                                                                          : (hb_value){ .kind = HB_V_NULL };
+        }
+        free(idx);
+    }
+    return HB_OK;
+}
+
 static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
 {
     sel_plan *p = x->p;
@@ -709,6 +871,9 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
         qsort(g->list, g->nb, sizeof *g->list, cmp_bucket);
     if (x->cols[0].fn == FN_DISTINCT && !x->cols[0].aux && !x->cols[0].expr)
         return emit_distinct(x, g, o, err);
+    for (size_t i = 0; i < p->ncols; i++)
+        if (!x->cols[i].aux && !x->cols[i].expr && (x->cols[i].fn == FN_TOP || x->cols[i].fn == FN_BOTTOM))
+            return emit_top(x, g, i, o, err);
     /* one selector (possibly with other columns) and no GROUP BY time: the
      * row has the selected point's time */
     size_t ncalls = 0, nsel = 0;
@@ -866,7 +1031,7 @@ static int check_types(agg_ctx *x, const sel_meas *m, hb_err *err)
         static const char *const names[] = { [FN_SUM] = "sum", [FN_MEAN] = "mean", [FN_SPREAD] = "spread",
                                              [FN_STDDEV] = "stddev", [FN_MEDIAN] = "median",
                                              [FN_PERCENTILE] = "percentile", [FN_MIN] = "min",
-                                             [FN_MAX] = "max" };
+                                             [FN_MAX] = "max", [FN_TOP] = "top", [FN_BOTTOM] = "bottom" };
         if (c->fn >= sizeof names / sizeof names[0] || !names[c->fn])
             continue;
         for (size_t f = 0; f < m->nfields; f++)
@@ -929,6 +1094,7 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
             agg_group *g = x.gl[gi];
             for (size_t b = 0; b < g->nb; b++)
                 for (size_t i = 0; i < x.ntot; i++) {
+                    free(g->list[b]->st[i].pauxv);
                     free(g->list[b]->st[i].vals);
                     free(g->list[b]->st[i].ts);
                 }

@@ -319,6 +319,11 @@ static int expand_fields(sel_plan *p, colv *cv, hb_err *err)
             return hb_err_set(err, HB_EINVAL, "field must contain at least one variable");
         if (push_col(p, cv, e, alias, err))
             return err->code;
+        /* top(f, tag..., N) and bottom() show their tag arguments as columns */
+        if (e->kind == HB_IQL_EXPR_CALL && (!strcmp(e->u.call.name.p, "top") || !strcmp(e->u.call.name.p, "bottom")))
+            for (size_t k = 1; k + 1 < e->u.call.nargs; k++)
+                if (e->u.call.args[k]->kind == HB_IQL_EXPR_VARREF && push_col(p, cv, e->u.call.args[k], NULL, err))
+                    return err->code;
     }
     int nontime = 0;
     for (size_t i = 0; i < s->nfields; i++) {
