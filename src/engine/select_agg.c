@@ -12,13 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/influxql/duration.h"
 #include "engine/select_internal.h"
 
 #define MAX_BUCKETS 10000000
 
 typedef enum {
     FN_COUNT, FN_SUM, FN_MEAN, FN_MIN, FN_MAX, FN_FIRST, FN_LAST, FN_SPREAD, FN_STDDEV, FN_MEDIAN, FN_MODE,
-    FN_PERCENTILE, FN_COUNT_DISTINCT, FN_DISTINCT, FN_TOP, FN_BOTTOM,
+    FN_PERCENTILE, FN_COUNT_DISTINCT, FN_DISTINCT, FN_TOP, FN_BOTTOM, FN_INTEGRAL,
 } agg_fn;
 
 typedef struct agg_col {
@@ -29,6 +30,7 @@ typedef struct agg_col {
     const hb_iql_expr *arg;     /* the value fed to the reducer */
     double pct;                 /* percentile */
     int64_t limit;              /* top, bottom: N */
+    int64_t unit;               /* integral: the time unit (default 1s) */
     const hb_iql_expr *const *tagargs; /* top, bottom: the tag arguments (one point per distinct tuple) */
     size_t ntagargs;
     int selector;
@@ -87,7 +89,7 @@ static int parse_fn(const char *name, agg_fn *fn, int *selector)
         { "max", FN_MAX, 1 }, { "first", FN_FIRST, 1 }, { "last", FN_LAST, 1 }, { "spread", FN_SPREAD, 0 },
         { "stddev", FN_STDDEV, 0 }, { "median", FN_MEDIAN, 0 }, { "mode", FN_MODE, 0 },
         { "percentile", FN_PERCENTILE, 1 }, { "distinct", FN_DISTINCT, 0 }, { "top", FN_TOP, 1 },
-        { "bottom", FN_BOTTOM, 1 },
+        { "bottom", FN_BOTTOM, 1 }, { "integral", FN_INTEGRAL, 0 },
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (!strcmp(name, t[i].n)) {
@@ -119,6 +121,23 @@ static int parse_call(const hb_iql_expr *e, agg_col *c, hb_err *err)
                               e->u.call.nargs);
         const hb_iql_expr *a = e->u.call.args[1];
         c->pct = a->kind == HB_IQL_EXPR_INTEGER ? (double)a->u.i : a->kind == HB_IQL_EXPR_NUMBER ? a->u.f : -1;
+    }
+    if (c->fn == FN_INTEGRAL) {
+        c->unit = 1000000000;
+        if (e->u.call.nargs > 2)
+            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for integral, expected 1-2, got %zu",
+                              e->u.call.nargs);
+        if (e->u.call.nargs == 2) {
+            const hb_iql_expr *u = e->u.call.args[1];
+            if (u->kind != HB_IQL_EXPR_DURATION)
+                return hb_err_set(err, HB_EINVAL, "second argument to integral must be a duration");
+            if (u->u.i <= 0) {
+                char d[64];
+                hb_iql_duration_format(u->u.i, d);
+                return hb_err_set(err, HB_EINVAL, "duration argument must be positive, got %s", d);
+            }
+            c->unit = u->u.i;
+        }
     }
     if (c->fn == FN_TOP || c->fn == FN_BOTTOM) {
         if (e->u.call.nargs < 2)
@@ -629,6 +648,30 @@ static hb_value finish(const agg_col *c, agg_state *s, int64_t *sel_time)
         free(idx);
         return v;
     }
+    case FN_INTEGRAL: {
+        /* trapezoids between consecutive points in time order */
+        size_t n = s->nv;
+        size_t *idx = malloc(n * sizeof *idx);
+        if (!idx)
+            return v;
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+        for (size_t i = 1; i < n; i++) {   /* insertion sort by time, stable */
+            size_t k = idx[i], j = i;
+            while (j > 0 && s->ts[idx[j - 1]] > s->ts[k]) {
+                idx[j] = idx[j - 1];
+                j--;
+            }
+            idx[j] = k;
+        }
+        double area = 0;
+        for (size_t i = 1; i < n; i++) {
+            double dt = (double)(s->ts[idx[i]] - s->ts[idx[i - 1]]) / (double)c->unit;
+            area += (num(&s->vals[idx[i]]) + num(&s->vals[idx[i - 1]])) / 2 * dt;
+        }
+        free(idx);
+        return (hb_value){ .kind = HB_V_FLOAT, .v.f = area };
+    }
     case FN_COUNT_DISTINCT: {
         qsort(s->vals, s->nv, sizeof *s->vals, cmp_value);
         int64_t k = 0;
@@ -1031,7 +1074,8 @@ static int check_types(agg_ctx *x, const sel_meas *m, hb_err *err)
         static const char *const names[] = { [FN_SUM] = "sum", [FN_MEAN] = "mean", [FN_SPREAD] = "spread",
                                              [FN_STDDEV] = "stddev", [FN_MEDIAN] = "median",
                                              [FN_PERCENTILE] = "percentile", [FN_MIN] = "min",
-                                             [FN_MAX] = "max", [FN_TOP] = "top", [FN_BOTTOM] = "bottom" };
+                                             [FN_MAX] = "max", [FN_TOP] = "top", [FN_BOTTOM] = "bottom",
+                                             [FN_INTEGRAL] = "integral" };
         if (c->fn >= sizeof names / sizeof names[0] || !names[c->fn])
             continue;
         for (size_t f = 0; f < m->nfields; f++)
