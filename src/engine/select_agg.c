@@ -80,6 +80,8 @@ typedef struct agg_ctx {
     int sel_col;                /* the selector whose point the aux columns come from, or -1 */
     size_t naux;
     size_t ntot;                /* p->ncols visible columns, then the hidden calls of expressions */
+    const sel_bind **fast;      /* per column: the field a plain f(field) reads, else NULL */
+    int bound;                  /* fast computed for this measurement */
 } agg_ctx;
 
 static int parse_fn(const char *name, agg_fn *fn, int *selector)
@@ -534,10 +536,26 @@ static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
     sel_plan *p = x->p;
     agg_group *g = NULL;
     agg_bucket *b = NULL;
+    if (!x->bound) {   /* the scan bound the names just before the first row */
+        for (size_t i = 0; i < x->ntot; i++) {
+            const hb_iql_expr *a = x->cols[i].arg;
+            const sel_bind *bd = a && a->kind == HB_IQL_EXPR_VARREF && a->u.ref.type == HB_IQL_DT_UNKNOWN
+                                     ? hb_u64map_get(&p->binds, (uint64_t)(uintptr_t)a)
+                                     : NULL;
+            x->fast[i] = bd && bd->kind == BIND_FIELD ? bd : NULL;
+        }
+        x->bound = 1;
+    }
     for (size_t i = 0; i < x->ntot; i++) {
         if (x->cols[i].aux || x->cols[i].expr)
             continue;
-        hb_value v = sel_eval(row, x->cols[i].arg);
+        hb_value v;
+        if (x->fast[i]) {   /* the common case: a field read straight from the block */
+            hb_pq_coldef cd = { NULL, HB_PQ_FIELD, x->fast[i]->type };
+            v = sel_cell(row->blk, &cd, (size_t)x->fast[i]->col, row->r);
+        } else {
+            v = sel_eval(row, x->cols[i].arg);
+        }
         if (v.kind == HB_V_NULL)
             continue;
         if (!b) {
@@ -1096,12 +1114,13 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
     int selc = -1;
     size_t naux = 0;
     size_t ntot = 0;
-    int rc = plan_cols(p, cols, &selc, &naux, &ntot, err);
+    const sel_bind **fast = calloc(p->ncols + MAX_HIDDEN + 1, sizeof *fast);
+    int rc = fast ? plan_cols(p, cols, &selc, &naux, &ntot, err) : hb_err_set(err, HB_ENOMEM, "out of memory");
     sel_out_series *out = NULL;
     size_t nout = 0, capout = 0;
     for (size_t mi = 0; !rc && mi < p->nmeas; mi++) {
         agg_ctx x = { .p = p, .res = res, .cols = cols, .m = &p->meas[mi], .sel_col = selc, .naux = naux,
-                       .ntot = ntot };
+                       .ntot = ntot, .fast = fast };
         hb_strmap_init(&x.groups);
         rc = check_types(&x, x.m, err);
         if (!rc)
@@ -1154,5 +1173,6 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
         free(out[i].rows);
     free(out);
     free(cols);
+    free(fast);
     return rc;
 }

@@ -22,6 +22,21 @@ static int note_table(void *ctx, const hb_mt_table *t)
     return 0;
 }
 
+/* 1 when e reads only tags (and literals): it can be decided once per series. */
+static int tag_only(const sel_plan *p, const hb_iql_expr *e)
+{
+    switch (e->kind) {
+    case HB_IQL_EXPR_VARREF: {
+        const sel_bind *b = hb_u64map_get((hb_u64map *)&p->binds, (uint64_t)(uintptr_t)e);
+        return b && (b->kind == BIND_TAG || b->kind == BIND_NONE);
+    }
+    case HB_IQL_EXPR_BINARY: return tag_only(p, e->u.bin.lhs) && tag_only(p, e->u.bin.rhs);
+    case HB_IQL_EXPR_PAREN: return tag_only(p, e->u.paren);
+    case HB_IQL_EXPR_CALL: return 0;
+    default: return 1;
+    }
+}
+
 static int same_key(hb_slice a, hb_slice b)
 {
     return a.n == b.n && (a.p == b.p || memcmp(a.p, b.p, a.n) == 0);
@@ -89,6 +104,8 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ct
     hb_scan_block blk;
     hb_slice prev = { NULL, 0 };
     int have_prev = 0;
+    /* a WHERE on tags only is decided once per series */
+    int series_cond = p->cond && tag_only(p, p->cond), series_ok = 1;
     while ((rc = hb_scan_next(sc, &blk, err)) == 1) {
         const int64_t *times = blk.vecs[0].values;
         sel_row row = { .p = p, .blk = &blk, .tagvals = tagvals };
@@ -113,6 +130,10 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ct
                 }
                 prev = blk.keys[r];
                 have_prev = 1;
+                if (series_cond) {
+                    sel_row srow = { .p = p, .blk = &blk, .r = r, .time = times[r], .tagvals = tagvals };
+                    series_ok = sel_cond(&srow, p->cond);
+                }
             } else {
                 /* same series, but its strings may now live in this block */
                 for (size_t c = 1; c < ncols; c++)
@@ -120,9 +141,11 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ct
                         tagvals[c] = ((const hb_slice *)blk.vecs[c].values)[r];
                 prev = blk.keys[r];
             }
+            if (!series_ok)
+                continue;
             row.r = r;
             row.time = times[r];
-            if (p->cond && !sel_cond(&row, p->cond))
+            if (p->cond && !series_cond && !sel_cond(&row, p->cond))
                 continue;
             if ((rc = fn(ctx, &row, gkey.data ? gkey.data : "", gkey.len, err)))
                 goto out;
