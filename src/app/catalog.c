@@ -2061,7 +2061,8 @@ void hb_catalog_set_wal_seq_source(hb_catalog *c, uint64_t (*fn)(void *ctx), voi
     pthread_rwlock_unlock(&c->lock);
 }
 
-int hb_catalog_rp_wal_floor(hb_catalog *c, const char *db, const char *rp, uint64_t *floor)
+/* WAL floor and duration of db.rp under the read lock; HB_ENOTFOUND. */
+static int rp_facts(hb_catalog *c, const char *db, const char *rp, uint64_t *floor, int64_t *duration)
 {
     int rc = HB_ENOTFOUND;
     pthread_rwlock_rdlock(&c->lock);
@@ -2069,22 +2070,21 @@ int hb_catalog_rp_wal_floor(hb_catalog *c, const char *db, const char *rp, uint6
     const cat_rp *r = d ? rpset_find(&d->rs, rp) : NULL;
     if (r) {
         *floor = r->wal_floor;
+        *duration = r->duration;
         rc = HB_OK;
     }
     pthread_rwlock_unlock(&c->lock);
     return rc;
 }
 
+int hb_catalog_rp_wal_floor(hb_catalog *c, const char *db, const char *rp, uint64_t *floor)
+{
+    int64_t duration;
+    return rp_facts(c, db, rp, floor, &duration);
+}
+
 int hb_catalog_rp_duration(hb_catalog *c, const char *db, const char *rp, int64_t *duration_ns)
 {
-    int rc = HB_ENOTFOUND;
-    pthread_rwlock_rdlock(&c->lock);
-    cat_db *d = find_db(c, db);
-    const cat_rp *r = d ? rpset_find(&d->rs, rp) : NULL;
-    if (r) {
-        *duration_ns = r->duration;
-        rc = HB_OK;
-    }
-    pthread_rwlock_unlock(&c->lock);
-    return rc;
+    uint64_t floor;
+    return rp_facts(c, db, rp, &floor, duration_ns);
 }

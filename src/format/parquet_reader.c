@@ -117,17 +117,22 @@ unsupp:
                       r->key, el->name, (int)el->type, lk);
 }
 
-/* Mark the BYTE_ARRAY columns named in the tags list as TAG. */
-static int mark_tags(hb_pq_reader *r, const char *list, hb_err *err)
+/* Split a "hyperbytedb.tags"/"hyperbytedb.fields" list (names joined by
+ * ',', with ',' and '\' escaped by '\') into NUL-terminated names in the
+ * reader's arena; *out[i] are the names, *n their count. */
+static int split_names(hb_pq_reader *r, const char *list, char ***out, size_t *n, hb_err *err)
 {
-    size_t n = strlen(list);
-    char *name = malloc(n + 1);
-    if (!name)
+    size_t len = strlen(list), cap = 1, k = 0, cnt = 0;
+    for (size_t i = 0; i < len; i++)
+        cap += list[i] == ',';
+    char *buf = hb_arena_alloc(&r->arena, len + 1);
+    char **names = hb_arena_alloc(&r->arena, cap * sizeof *names);
+    if (!buf || !names)
         return hb_err_set(err, HB_ENOMEM, "out of memory");
-    size_t k = 0;
-    for (size_t i = 0; i <= n; i++) {
+    char *name = buf;
+    for (size_t i = 0; i <= len; i++) {
         char ch = list[i];
-        if (ch == '\\' && i + 1 < n) {
+        if (ch == '\\' && i + 1 < len) {
             name[k++] = list[++i];
             continue;
         }
@@ -136,47 +141,48 @@ static int mark_tags(hb_pq_reader *r, const char *list, hb_err *err)
             continue;
         }
         name[k] = '\0';
-        int c = hb_pq_reader_find_col(r, name);
-        if (c >= 0 && r->info[c].phys == HB_PQ_BYTE_ARRAY && r->cols[c].role == HB_PQ_FIELD)
-            r->cols[c].role = HB_PQ_TAG;
+        names[cnt++] = name;
+        name += k + 1;
         k = 0;
     }
-    free(name);
-    return 0;
+    *out = names;
+    *n = cnt;
+    return HB_OK;
+}
+
+/* Mark the BYTE_ARRAY columns named in the tags list as TAG. */
+static int mark_tags(hb_pq_reader *r, const char *list, hb_err *err)
+{
+    char **names;
+    size_t n;
+    int rc = split_names(r, list, &names, &n, err);
+    for (size_t i = 0; !rc && i < n; i++) {
+        int c = hb_pq_reader_find_col(r, names[i]);
+        if (c >= 0 && r->info[c].phys == HB_PQ_BYTE_ARRAY && r->cols[c].role == HB_PQ_FIELD)
+            r->cols[c].role = HB_PQ_TAG;
+    }
+    return rc;
 }
 
 /* "hyperbytedb.fields" (parquet_writer.h): the real names of the field
  * columns, in column order, when one was renamed on disk. */
 static int name_fields(hb_pq_reader *r, const char *list, uint64_t at, hb_err *err)
 {
-    size_t n = strlen(list), k = 0, col = 0;
-    char *name = hb_arena_alloc(&r->arena, n + 1);
-    if (!name)
-        return hb_err_set(err, HB_ENOMEM, "out of memory");
-    for (size_t i = 0; i <= n; i++) {
-        char ch = list[i];
-        if (ch == '\\' && i + 1 < n) {
-            name[k++] = list[++i];
-            continue;
-        }
-        if (ch != ',' && ch != '\0') {
-            name[k++] = ch;
-            continue;
-        }
-        name[k] = '\0';
+    char **names;
+    size_t n, col = 0;
+    int rc = split_names(r, list, &names, &n, err);
+    for (size_t i = 0; !rc && i < n; i++) {
         while (col < r->ncols && r->cols[col].role != HB_PQ_FIELD)
             col++;
         if (col == r->ncols)
             return corrupt(r->key, err, at, "hyperbytedb.fields names more fields than the file has");
-        r->cols[col++].name = name;
-        name += k + 1;
-        k = 0;
+        r->cols[col++].name = names[i];
     }
-    while (col < r->ncols && r->cols[col].role != HB_PQ_FIELD)
+    while (!rc && col < r->ncols && r->cols[col].role != HB_PQ_FIELD)
         col++;
-    if (col != r->ncols)
+    if (!rc && col != r->ncols)
         return corrupt(r->key, err, at, "hyperbytedb.fields names fewer fields than the file has");
-    return HB_OK;
+    return rc;
 }
 
 static int check_row_groups(hb_pq_reader *r, uint64_t data_end, hb_err *err)
