@@ -367,6 +367,44 @@ static sel_out_series *group_series(raw_ctx *x, const char *gkey, size_t gklen, 
     return o;
 }
 
+typedef struct trim_ref {
+    int64_t t;
+    size_t i;
+} trim_ref;
+
+static int cmp_trim(const void *a, const void *b)
+{
+    const trim_ref *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Keep the first (desc: last) keep rows of o in (time, arrival) order,
+ * in that order. */
+static int trim_rows(sel_out_series *o, size_t width, size_t keep, int desc)
+{
+    trim_ref *ord = malloc(o->nrows * sizeof *ord);
+    hb_value *nv = malloc((keep + 1) * width * sizeof *nv);
+    if (!ord || !nv) {
+        free(ord);
+        free(nv);
+        return HB_ENOMEM;
+    }
+    for (size_t r = 0; r < o->nrows; r++)
+        ord[r] = (trim_ref){ o->rows[r * width].v.i, r };
+    qsort(ord, o->nrows, sizeof *ord, cmp_trim);
+    size_t from = desc ? o->nrows - keep : 0;
+    for (size_t k = 0; k < keep; k++)
+        memcpy(&nv[k * width], &o->rows[ord[from + k].i * width], width * sizeof *nv);
+    free(ord);
+    free(o->rows);
+    o->rows = nv;
+    o->nrows = keep;
+    o->cap = keep + 1;
+    return HB_OK;
+}
+
 static hb_value keep_value(hb_query_result *res, hb_value v)
 {
     if (v.kind == HB_V_STR) {
@@ -408,9 +446,23 @@ static int raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
         o->rows = nv;
         o->cap = nc;
     }
-    for (size_t i = 0; i < width; i++)
-        o->rows[o->nrows * width + i] = keep_value(x->res, vals[i]);
+    hb_value *dst = &o->rows[o->nrows * width];
+    const hb_value *last = o->nrows ? dst - width : NULL;
+    for (size_t i = 0; i < width; i++) {
+        /* a string equal to the previous row's (a tag of the same series)
+         * shares its copy instead of taking another */
+        if (last && vals[i].kind == HB_V_STR && last[i].kind == HB_V_STR && last[i].v.s.n == vals[i].v.s.n &&
+            memcmp(last[i].v.s.p, vals[i].v.s.p, vals[i].v.s.n) == 0)
+            dst[i] = last[i];
+        else
+            dst[i] = keep_value(x->res, vals[i]);
+    }
     o->nrows++;
+    /* with LIMIT only OFFSET + LIMIT rows per series can be returned: keep
+     * that many (the earliest, or the latest for ORDER BY time DESC) */
+    size_t keep = p->s->limit > 0 ? (size_t)p->s->limit + (size_t)(p->s->offset > 0 ? p->s->offset : 0) : 0;
+    if (keep && o->nrows >= 2 * keep + 64)
+        return trim_rows(o, width, keep, p->desc) ? hb_err_set(err, HB_ENOMEM, "out of memory") : HB_OK;
     return HB_OK;
 }
 
