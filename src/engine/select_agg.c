@@ -1,461 +1,22 @@
-/* Aggregate SELECTs: reducers per (group, time bucket, column), then one
- * row per bucket with fill, as InfluxDB 1.x answers.
+/* Aggregate SELECTs: reducers per (group, time bucket, column)
+ * (select_reduce.c), then one row per bucket with fill, as InfluxDB 1.x
+ * answers.
  *
  * Time of a row: the bucket start with GROUP BY time; otherwise the start
  * of the WHERE time range (1970-01-01 without a lower bound), except for a
- * query whose only column is a selector (first, last, min, max,
- * percentile), which returns the selected point's time. Buckets run from
- * the range start (or the first point's bucket without a lower bound) to
- * the range end (now() without an upper bound); empty ones are filled per
- * fill(): null (count gives 0), none, a number, previous, linear. */
+ * query whose only call is a selector (first, last, min, max, percentile),
+ * which returns the selected point's time. Buckets run from the range
+ * start (or the first point's bucket without a lower bound) to the range
+ * end (now() without an upper bound); empty ones are filled per fill():
+ * null (count gives 0 with GROUP BY time), none, a number, previous,
+ * linear. distinct(), top() and bottom() return several rows. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/influxql/duration.h"
-#include "engine/select_internal.h"
+#include "engine/select_agg_internal.h"
 
 #define MAX_BUCKETS 10000000
-
-typedef enum {
-    FN_COUNT, FN_SUM, FN_MEAN, FN_MIN, FN_MAX, FN_FIRST, FN_LAST, FN_SPREAD, FN_STDDEV, FN_MEDIAN, FN_MODE,
-    FN_PERCENTILE, FN_COUNT_DISTINCT, FN_DISTINCT, FN_TOP, FN_BOTTOM, FN_INTEGRAL,
-} agg_fn;
-
-typedef struct agg_col {
-    int aux;                    /* not a call: a field or tag of the selected point */
-    int expr;                   /* an expression over calls (mean(x) * 2): computed from hidden columns */
-    const hb_iql_expr *call;    /* hidden columns: the call node they compute */
-    agg_fn fn;
-    const hb_iql_expr *arg;     /* the value fed to the reducer */
-    double pct;                 /* percentile */
-    int64_t limit;              /* top, bottom: N */
-    int64_t unit;               /* integral: the time unit (default 1s) */
-    const hb_iql_expr *const *tagargs; /* top, bottom: the tag arguments (one point per distinct tuple) */
-    size_t ntagargs;
-    int selector;
-} agg_col;
-
-typedef struct agg_state {
-    uint64_t n;
-    double fsum;
-    int64_t isum;
-    uint64_t usum;
-    hb_vkind kind;              /* kind of the inputs */
-    hb_value sel;               /* min/max/first/last */
-    int64_t sel_t;
-    hb_value lo, hi;            /* spread */
-    hb_value *auxv;             /* selectors with other columns: their values at the selected point */
-    hb_value **pauxv;           /* top, bottom: each point's other columns and tag arguments */
-    size_t pcap;
-    hb_value *vals;             /* median, mode, percentile, stddev, distinct */
-    int64_t *ts;
-    size_t nv, cap;
-} agg_state;
-
-typedef struct agg_bucket {
-    int64_t start;
-    agg_state *st;              /* [ncols] */
-} agg_bucket;
-
-typedef struct agg_group {
-    const sel_meas *m;
-    const char *gkey;           /* NUL-separated values */
-    size_t gklen;
-    hb_u64map buckets;          /* bucket start -> agg_bucket * */
-    agg_bucket **list;
-    size_t nb, cap;
-} agg_group;
-
-typedef struct agg_ctx {
-    sel_plan *p;
-    hb_query_result *res;
-    agg_col *cols;
-    const sel_meas *m;
-    hb_strmap groups;           /* "meas\0gkey" -> agg_group * */
-    agg_group **gl;
-    size_t ng, capg;
-    int64_t min_seen;
-    int any;
-    int sel_col;                /* the selector whose point the aux columns come from, or -1 */
-    size_t naux;
-    size_t ntot;                /* p->ncols visible columns, then the hidden calls of expressions */
-    const sel_bind **fast;      /* per column: the field a plain f(field) reads, else NULL */
-    int bound;                  /* fast computed for this measurement */
-} agg_ctx;
-
-static int parse_fn(const char *name, agg_fn *fn, int *selector)
-{
-    static const struct { const char *n; agg_fn f; int sel; } t[] = {
-        { "count", FN_COUNT, 0 }, { "sum", FN_SUM, 0 }, { "mean", FN_MEAN, 0 }, { "min", FN_MIN, 1 },
-        { "max", FN_MAX, 1 }, { "first", FN_FIRST, 1 }, { "last", FN_LAST, 1 }, { "spread", FN_SPREAD, 0 },
-        { "stddev", FN_STDDEV, 0 }, { "median", FN_MEDIAN, 0 }, { "mode", FN_MODE, 0 },
-        { "percentile", FN_PERCENTILE, 1 }, { "distinct", FN_DISTINCT, 0 }, { "top", FN_TOP, 1 },
-        { "bottom", FN_BOTTOM, 1 }, { "integral", FN_INTEGRAL, 0 },
-    };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        if (!strcmp(name, t[i].n)) {
-            *fn = t[i].f;
-            *selector = t[i].sel;
-            return 1;
-        }
-    return 0;
-}
-
-static int parse_call(const hb_iql_expr *e, agg_col *c, hb_err *err)
-{
-    const char *name = e->u.call.name.p;
-    if (!parse_fn(name, &c->fn, &c->selector))
-        return hb_err_set(err, HB_EUNSUPP, "function %s() is not implemented yet", name);
-    if (e->u.call.nargs < 1)
-        return hb_err_set(err, HB_EINVAL, "invalid number of arguments for %s, expected 1, got 0", name);
-    c->arg = e->u.call.args[0];
-    if (c->fn == FN_COUNT && c->arg->kind == HB_IQL_EXPR_CALL && !strcmp(c->arg->u.call.name.p, "distinct") &&
-        c->arg->u.call.nargs == 1) {
-        c->fn = FN_COUNT_DISTINCT;
-        c->arg = c->arg->u.call.args[0];
-    } else if (c->arg->kind == HB_IQL_EXPR_DISTINCT) {
-        return hb_err_set(err, HB_EUNSUPP, "DISTINCT without parentheses is not implemented yet");
-    }
-    if (c->fn == FN_PERCENTILE) {
-        if (e->u.call.nargs != 2)
-            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for percentile, expected 2, got %zu",
-                              e->u.call.nargs);
-        const hb_iql_expr *a = e->u.call.args[1];
-        c->pct = a->kind == HB_IQL_EXPR_INTEGER ? (double)a->u.i : a->kind == HB_IQL_EXPR_NUMBER ? a->u.f : -1;
-    }
-    if (c->fn == FN_INTEGRAL) {
-        c->unit = 1000000000;
-        if (e->u.call.nargs > 2)
-            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for integral, expected 1-2, got %zu",
-                              e->u.call.nargs);
-        if (e->u.call.nargs == 2) {
-            const hb_iql_expr *u = e->u.call.args[1];
-            if (u->kind != HB_IQL_EXPR_DURATION)
-                return hb_err_set(err, HB_EINVAL, "second argument to integral must be a duration");
-            if (u->u.i <= 0) {
-                char d[64];
-                hb_iql_duration_format(u->u.i, d);
-                return hb_err_set(err, HB_EINVAL, "duration argument must be positive, got %s", d);
-            }
-            c->unit = u->u.i;
-        }
-    }
-    if (c->fn == FN_TOP || c->fn == FN_BOTTOM) {
-        if (e->u.call.nargs < 2)
-            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for %s, expected at least 2, got %zu", name,
-                              e->u.call.nargs);
-        const hb_iql_expr *n = e->u.call.args[e->u.call.nargs - 1];
-        if (n->kind != HB_IQL_EXPR_INTEGER)
-            return hb_err_set(err, HB_EINVAL, "expected integer as last argument in %s(), found %s", name,
-                              n->kind == HB_IQL_EXPR_NUMBER ? "float" : "other");
-        if (n->u.i < 1)
-            return hb_err_set(err, HB_EINVAL, "limit (%lld) in %s function must be at least 1", (long long)n->u.i,
-                              name);
-        if (c->arg->kind != HB_IQL_EXPR_VARREF)
-            return hb_err_set(err, HB_EINVAL, "expected first argument to be a field in %s(), found %s", name,
-                              c->arg->kind == HB_IQL_EXPR_WILDCARD ? "*" : "other");
-        c->limit = n->u.i;
-        c->tagargs = (const hb_iql_expr *const *)e->u.call.args + 1;
-        c->ntagargs = e->u.call.nargs - 2;
-    }
-    c->call = e;
-    return HB_OK;
-}
-
-static int is_agg_call(const hb_iql_expr *e)
-{
-    size_t lo, hi;
-    return e->kind == HB_IQL_EXPR_CALL && !sel_math_fn(e->u.call.name.p, &lo, &hi);
-}
-
-/* Hidden columns for the aggregate calls inside an expression column. */
-static int add_hidden(const hb_iql_expr *e, agg_col *out, size_t *n, size_t cap, hb_err *err)
-{
-    if (is_agg_call(e)) {
-        if (*n == cap)
-            return hb_err_set(err, HB_ELIMIT, "too many functions in one statement");
-        memset(&out[*n], 0, sizeof out[*n]);
-        int rc = parse_call(e, &out[*n], err);
-        (*n)++;
-        return rc;
-    }
-    switch (e->kind) {
-    case HB_IQL_EXPR_BINARY: {
-        int rc = add_hidden(e->u.bin.lhs, out, n, cap, err);
-        return rc ? rc : add_hidden(e->u.bin.rhs, out, n, cap, err);
-    }
-    case HB_IQL_EXPR_PAREN:
-        return add_hidden(e->u.paren, out, n, cap, err);
-    case HB_IQL_EXPR_CALL:
-        for (size_t i = 0; i < e->u.call.nargs; i++) {
-            int rc = add_hidden(e->u.call.args[i], out, n, cap, err);
-            if (rc)
-                return rc;
-        }
-        return HB_OK;
-    default:
-        return HB_OK;
-    }
-}
-
-static int contains_agg(const hb_iql_expr *e)
-{
-    if (is_agg_call(e))
-        return 1;
-    switch (e->kind) {
-    case HB_IQL_EXPR_BINARY: return contains_agg(e->u.bin.lhs) || contains_agg(e->u.bin.rhs);
-    case HB_IQL_EXPR_PAREN: return contains_agg(e->u.paren);
-    case HB_IQL_EXPR_CALL:
-        for (size_t i = 0; i < e->u.call.nargs; i++)
-            if (contains_agg(e->u.call.args[i]))
-                return 1;
-        return 0;
-    default: return 0;
-    }
-}
-
-#define MAX_HIDDEN 64
-
-static int plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, size_t *ntot, hb_err *err)
-{
-    size_t nh = p->ncols;
-    for (size_t i = 0; i < p->ncols; i++) {
-        const hb_iql_expr *e = p->cols[i].expr;
-        while (e->kind == HB_IQL_EXPR_PAREN)
-            e = e->u.paren;
-        if (e->kind != HB_IQL_EXPR_CALL && contains_agg(e)) {
-            out[i].expr = 1;
-            out[i].arg = p->cols[i].expr;
-            int rc = add_hidden(e, out, &nh, p->ncols + MAX_HIDDEN, err);
-            if (rc)
-                return rc;
-        } else if (e->kind == HB_IQL_EXPR_CALL && !is_agg_call(e) && contains_agg(e)) {
-            out[i].expr = 1;   /* round(mean(x)) */
-            out[i].arg = p->cols[i].expr;
-            int rc = add_hidden(e, out, &nh, p->ncols + MAX_HIDDEN, err);
-            if (rc)
-                return rc;
-        }
-    }
-    *ntot = nh;
-    size_t ncalls = 0, nsel = 0;
-    *selc = -1;
-    *naux = 0;
-    for (size_t i = 0; i < p->ncols; i++) {
-        const hb_iql_expr *e = p->cols[i].expr;
-        while (e->kind == HB_IQL_EXPR_PAREN)
-            e = e->u.paren;
-        if (out[i].expr) {
-            ncalls++;
-            continue;
-        }
-        if (e->kind != HB_IQL_EXPR_CALL) {
-            out[i].aux = 1;
-            out[i].arg = p->cols[i].expr;
-            (*naux)++;
-            continue;
-        }
-        agg_col *c = &out[i];
-        ncalls++;
-        int rc = parse_call(e, c, err);
-        if (rc)
-            return rc;
-        if (c->fn == FN_DISTINCT && c->arg->kind != HB_IQL_EXPR_VARREF)
-            return hb_err_set(err, HB_EINVAL, "expected field argument in distinct()");
-        if (c->fn == FN_DISTINCT && p->ncols > 1)
-            return hb_err_set(err, HB_EINVAL,
-                              "aggregate function distinct() cannot be combined with other functions or fields");
-        if (c->selector) {
-            nsel++;
-            *selc = (int)i;
-        }
-        if (c->fn == FN_TOP || c->fn == FN_BOTTOM)
-            for (size_t k = 0; k < p->ncols; k++)
-                if (k != i && p->cols[k].is_call)
-                    return hb_err_set(err, HB_EINVAL, "selector function %s() cannot be combined with other functions",
-                                      e->u.call.name.p);
-    }
-    if (*naux) {
-        if (nsel > 1)
-            return hb_err_set(err, HB_EINVAL, "mixing multiple selector functions with tags or fields is not supported");
-        if (ncalls != nsel || nsel != 1)
-            return hb_err_set(err, HB_EINVAL, "mixing aggregate and non-aggregate queries is not supported");
-    } else {
-        *selc = -1;
-    }
-    return HB_OK;
-}
-
-static int push_val(agg_state *s, hb_value v, int64_t t)
-{
-    if (s->nv == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 16;
-        hb_value *nv = realloc(s->vals, nc * sizeof *nv);
-        if (!nv)
-            return HB_ENOMEM;
-        s->vals = nv;
-        int64_t *nt = realloc(s->ts, nc * sizeof *nt);
-        if (!nt)
-            return HB_ENOMEM;
-        s->ts = nt;
-        s->cap = nc;
-    }
-    s->vals[s->nv] = v;
-    s->ts[s->nv++] = t;
-    return HB_OK;
-}
-
-static double num(const hb_value *v)
-{
-    return v->kind == HB_V_FLOAT ? v->v.f : v->kind == HB_V_INT ? (double)v->v.i : (double)v->v.u;
-}
-
-static int vcmp(const hb_value *a, const hb_value *b)
-{
-    int ok;
-    return sel_compare(a, b, &ok);
-}
-
-static int reduce_value(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t);
-
-/* The selected point changed: remember the other columns' values there. */
-static int capture_aux(agg_ctx *x, agg_state *s, const sel_row *row)
-{
-    sel_plan *p = x->p;
-    if (!s->auxv && !(s->auxv = hb_arena_calloc(p->a, p->ncols * sizeof *s->auxv)))
-        return HB_ENOMEM;
-    for (size_t i = 0; i < p->ncols; i++) {
-        if (!x->cols[i].aux)
-            continue;
-        hb_value v = sel_eval(row, x->cols[i].arg);
-        if (v.kind == HB_V_STR) {
-            char *c = hb_arena_strndup(&x->res->arena, v.v.s.p, v.v.s.n);
-            if (!c)
-                return HB_ENOMEM;
-            v.v.s.p = c;
-        }
-        s->auxv[i] = v;
-    }
-    return HB_OK;
-}
-
-static int reduce_point(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row);
-
-static int reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row)
-{
-    if (c->fn == FN_TOP || c->fn == FN_BOTTOM) {
-        if (s->n == 0)
-            s->kind = v.kind;
-        return reduce_point(x, c, s, v, t, row);
-    }
-    int64_t before = s->n ? s->sel_t : 0;
-    hb_value before_v = s->sel;
-    int rc = reduce_value(x, c, s, v, t);
-    if (rc || !x->naux || (int)(c - x->cols) != x->sel_col)
-        return rc;
-    /* selectors: did this point become the selected one? */
-    if (s->n == 1 || s->sel_t != before || memcmp(&s->sel, &before_v, sizeof before_v) != 0 ||
-        (c->fn == FN_PERCENTILE))
-        return capture_aux(x, s, row);
-    return HB_OK;
-}
-
-static int reduce_value(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t)
-{
-    if (s->n == 0)
-        s->kind = v.kind;
-    s->n++;
-    switch (c->fn) {
-    case FN_COUNT:
-        return HB_OK;
-    case FN_SUM:
-    case FN_MEAN:
-        if (v.kind == HB_V_INT)
-            s->isum = (int64_t)((uint64_t)s->isum + (uint64_t)v.v.i);
-        else if (v.kind == HB_V_UINT)
-            s->usum += v.v.u;
-        s->fsum += num(&v);
-        return HB_OK;
-    case FN_MIN:
-    case FN_MAX: {
-        if (s->n == 1) {
-            s->sel = v;
-            s->sel_t = t;
-            return HB_OK;
-        }
-        int c2 = vcmp(&v, &s->sel);
-        if ((c->fn == FN_MIN ? c2 < 0 : c2 > 0) || (c2 == 0 && t < s->sel_t)) {
-            s->sel = v;
-            s->sel_t = t;
-        }
-        return HB_OK;
-    }
-    case FN_FIRST:
-        if (s->n == 1 || t < s->sel_t) {
-            s->sel = v;
-            s->sel_t = t;
-        }
-        return HB_OK;
-    case FN_LAST:
-        /* points at the same time: the later one (in series key order) wins */
-        if (s->n == 1 || t >= s->sel_t) {
-            s->sel = v;
-            s->sel_t = t;
-        }
-        return HB_OK;
-    case FN_SPREAD:
-        if (s->n == 1 || vcmp(&v, &s->lo) < 0)
-            s->lo = v;
-        if (s->n == 1 || vcmp(&v, &s->hi) > 0)
-            s->hi = v;
-        return HB_OK;
-    default:
-        if (v.kind == HB_V_STR) {   /* strings outlive the block: copy */
-            char *p = hb_arena_strndup(&x->res->arena, v.v.s.p, v.v.s.n);
-            if (!p)
-                return HB_ENOMEM;
-            v.v.s.p = p;
-        }
-        return push_val(s, v, t);
-    }
-}
-
-/* top(), bottom(): every point with the values of the other columns there. */
-static int reduce_point(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row)
-{
-    s->n++;
-    size_t at = s->nv;
-    if (push_val(s, v, t))
-        return HB_ENOMEM;
-    if (s->pcap < s->cap) {
-        hb_value **np = realloc(s->pauxv, s->cap * sizeof *np);
-        if (!np)
-            return HB_ENOMEM;
-        s->pauxv = np;
-        s->pcap = s->cap;
-    }
-    sel_plan *p = x->p;
-    size_t na = p->ncols + c->ntagargs;
-    hb_value *a = hb_arena_calloc(p->a, (na + 1) * sizeof *a);
-    if (!a)
-        return HB_ENOMEM;
-    for (size_t i = 0; i < na; i++) {
-        const hb_iql_expr *e = i < p->ncols ? (x->cols[i].aux ? x->cols[i].arg : NULL) : c->tagargs[i - p->ncols];
-        if (!e)
-            continue;
-        hb_value w = sel_eval(row, e);
-        if (w.kind == HB_V_STR) {
-            char *cp = hb_arena_strndup(&x->res->arena, w.v.s.p, w.v.s.n);
-            if (!cp)
-                return HB_ENOMEM;
-            w.v.s.p = cp;
-        }
-        a[i] = w;
-    }
-    s->pauxv[at] = a;
-    return HB_OK;
-}
 
 static agg_group *get_group(agg_ctx *x, const char *gkey, size_t gklen)
 {
@@ -565,155 +126,24 @@ static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
                 x->min_seen = row->time;
             x->any = 1;
         }
-        if (reduce(x, &x->cols[i], &b->st[i], v, row->time, row))
+        if (agg_reduce(x, &x->cols[i], &b->st[i], v, row->time, row))
             return hb_err_set(err, HB_ENOMEM, "out of memory");
     }
     return HB_OK;
-}
-
-/* ---- finishing a reducer ---- */
-
-static int cmp_value(const void *a, const void *b) { return vcmp(a, b); }
-
-static hb_value finish(const agg_col *c, agg_state *s, int64_t *sel_time)
-{
-    hb_value v = { .kind = HB_V_NULL };
-    if (c->fn == FN_COUNT)
-        return (hb_value){ .kind = HB_V_INT, .v.i = (int64_t)s->n };
-    if (!s->n)
-        return v;
-    switch (c->fn) {
-    case FN_SUM:
-        if (s->kind == HB_V_INT)
-            return (hb_value){ .kind = HB_V_INT, .v.i = s->isum };
-        if (s->kind == HB_V_UINT)
-            return (hb_value){ .kind = HB_V_UINT, .v.u = s->usum };
-        return (hb_value){ .kind = HB_V_FLOAT, .v.f = s->fsum };
-    case FN_MEAN:
-        return (hb_value){ .kind = HB_V_FLOAT, .v.f = s->fsum / (double)s->n };
-    case FN_MIN:
-    case FN_MAX:
-    case FN_FIRST:
-    case FN_LAST:
-        *sel_time = s->sel_t;
-        return s->sel;
-    case FN_SPREAD:
-        if (s->kind == HB_V_INT)
-            return (hb_value){ .kind = HB_V_INT, .v.i = s->hi.v.i - s->lo.v.i };
-        if (s->kind == HB_V_UINT)
-            return (hb_value){ .kind = HB_V_UINT, .v.u = s->hi.v.u - s->lo.v.u };
-        return (hb_value){ .kind = HB_V_FLOAT, .v.f = num(&s->hi) - num(&s->lo) };
-    case FN_STDDEV: {
-        if (s->nv < 2)
-            return v;
-        double mean = 0;
-        for (size_t i = 0; i < s->nv; i++)
-            mean += num(&s->vals[i]);
-        mean /= (double)s->nv;
-        double var = 0;
-        for (size_t i = 0; i < s->nv; i++)
-            var += (num(&s->vals[i]) - mean) * (num(&s->vals[i]) - mean);
-        return (hb_value){ .kind = HB_V_FLOAT, .v.f = sqrt(var / (double)(s->nv - 1)) };
-    }
-    case FN_MEDIAN: {
-        qsort(s->vals, s->nv, sizeof *s->vals, cmp_value);
-        size_t n = s->nv;
-        if (n % 2)
-            return (hb_value){ .kind = HB_V_FLOAT, .v.f = num(&s->vals[n / 2]) };
-        return (hb_value){ .kind = HB_V_FLOAT, .v.f = num(&s->vals[n / 2 - 1]) +
-                                                      (num(&s->vals[n / 2]) - num(&s->vals[n / 2 - 1])) / 2 };
-    }
-    case FN_MODE: {
-        qsort(s->vals, s->nv, sizeof *s->vals, cmp_value);
-        size_t best = 0, bestn = 0;
-        for (size_t i = 0; i < s->nv;) {
-            size_t j = i;
-            while (j < s->nv && vcmp(&s->vals[i], &s->vals[j]) == 0)
-                j++;
-            if (j - i > bestn) {
-                bestn = j - i;
-                best = i;
-            }
-            i = j;
-        }
-        return s->vals[best];
-    }
-    case FN_PERCENTILE: {
-        /* sort with times so the selected point's time comes along */
-        size_t n = s->nv;
-        size_t *idx = malloc(n * sizeof *idx);
-        if (!idx)
-            return v;
-        for (size_t i = 0; i < n; i++)
-            idx[i] = i;
-        for (size_t i = 1; i < n; i++) {   /* insertion sort: stable, ties by time order of arrival */
-            size_t k = idx[i], j = i;
-            while (j > 0 && vcmp(&s->vals[idx[j - 1]], &s->vals[k]) > 0) {
-                idx[j] = idx[j - 1];
-                j--;
-            }
-            idx[j] = k;
-        }
-        long i = (long)floor((double)n * c->pct / 100.0 + 0.5) - 1;
-        if (i < 0) {
-            free(idx);
-            return v;
-        }
-        if ((size_t)i >= n)
-            i = (long)n - 1;
-        v = s->vals[idx[i]];
-        *sel_time = s->ts[idx[i]];
-        free(idx);
-        return v;
-    }
-    case FN_INTEGRAL: {
-        /* trapezoids between consecutive points in time order */
-        size_t n = s->nv;
-        size_t *idx = malloc(n * sizeof *idx);
-        if (!idx)
-            return v;
-        for (size_t i = 0; i < n; i++)
-            idx[i] = i;
-        for (size_t i = 1; i < n; i++) {   /* insertion sort by time, stable */
-            size_t k = idx[i], j = i;
-            while (j > 0 && s->ts[idx[j - 1]] > s->ts[k]) {
-                idx[j] = idx[j - 1];
-                j--;
-            }
-            idx[j] = k;
-        }
-        double area = 0;
-        for (size_t i = 1; i < n; i++) {
-            double dt = (double)(s->ts[idx[i]] - s->ts[idx[i - 1]]) / (double)c->unit;
-            area += (num(&s->vals[idx[i]]) + num(&s->vals[idx[i - 1]])) / 2 * dt;
-        }
-        free(idx);
-        return (hb_value){ .kind = HB_V_FLOAT, .v.f = area };
-    }
-    case FN_COUNT_DISTINCT: {
-        qsort(s->vals, s->nv, sizeof *s->vals, cmp_value);
-        int64_t k = 0;
-        for (size_t i = 0; i < s->nv; i++)
-            k += i == 0 || vcmp(&s->vals[i - 1], &s->vals[i]) != 0;
-        return (hb_value){ .kind = HB_V_INT, .v.i = k };
-    }
-    default:
-        return v;
-    }
 }
 
 /* An expression column's value in bucket b: its calls come from the
  * hidden columns. */
 static hb_value eval_agg_expr(agg_ctx *x, agg_bucket *b, const hb_iql_expr *e, int *has_data)
 {
-    if (is_agg_call(e)) {
+    if (agg_is_call(e)) {
         for (size_t j = x->p->ncols; j < x->ntot; j++) {
             if (x->cols[j].call != e)
                 continue;
             if (b && b->st[j].n) {
                 int64_t t;
                 *has_data = 1;
-                return finish(&x->cols[j], &b->st[j], &t);
+                return agg_finish(&x->cols[j], &b->st[j], &t);
             }
             if (x->cols[j].fn == FN_COUNT)
                 return (hb_value){ .kind = HB_V_INT, .v.i = 0 };
@@ -768,7 +198,7 @@ typedef struct vt {
 static int cmp_vt_value(const void *a, const void *b)
 {
     const vt *x = a, *y = b;
-    int c = vcmp(&x->v, &y->v);
+    int c = agg_vcmp(&x->v, &y->v);
     if (c)
         return c;
     if (x->t != y->t)
@@ -816,7 +246,7 @@ static int emit_distinct(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *er
         qsort(v, s->nv, sizeof *v, cmp_vt_value);
         size_t k = 0;
         for (size_t i = 0; i < s->nv; i++)
-            if (i == 0 || vcmp(&v[i].v, &v[k - 1].v) != 0)
+            if (i == 0 || agg_vcmp(&v[i].v, &v[k - 1].v) != 0)
                 v[k++] = v[i];   /* the first appearance of each value */
         qsort(v, k, sizeof *v, cmp_vt_time);
         int64_t rt = p->interval ? g->list[bi]->start : (p->has_tmin ? p->tmin : 0);
@@ -834,10 +264,6 @@ static int emit_distinct(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *er
     return HB_OK;
 }
 
-typedef struct topc {
-    size_t i;          /* point */
-    const char *key;   /* tag tuple */
-} topc;
 
 /* qsort context (C11 has no qsort_r): per thread, set just before sorting */
 static __thread int g_top;
@@ -845,7 +271,7 @@ static __thread int g_top;
 static int cmp_top_rank(const void *a, const void *b, const agg_state *s)
 {
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    int c = vcmp(&s->vals[x], &s->vals[y]);
+    int c = agg_vcmp(&s->vals[x], &s->vals[y]);
     if (c)
         return g_top ? -c : c;
     if (s->ts[x] != s->ts[y])
@@ -862,7 +288,7 @@ static int cmp_out_time(const void *a, const void *b)
     const agg_state *s = g_state;
     if (s->ts[x] != s->ts[y])
         return s->ts[x] < s->ts[y] ? -1 : 1;
-    int c = vcmp(&s->vals[x], &s->vals[y]);
+    int c = agg_vcmp(&s->vals[x], &s->vals[y]);
     return g_top ? -c : c;
 }
 
@@ -1002,7 +428,7 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
             else if (x->cols[i].expr)
                 ;   /* empty bucket: filled below */
             else if (b && b->st[i].n)
-                v = finish(&x->cols[i], &b->st[i], &st);
+                v = agg_finish(&x->cols[i], &b->st[i], &st);
             if (v.kind == HB_V_NULL && (x->cols[i].expr ? !expr_data : (!b || !b->st[i].n))) {
                 switch (p->s->fill) {
                 case HB_IQL_FILL_NULL:
@@ -1066,7 +492,7 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
                     int ints = a->kind == HB_V_INT && v->kind == HB_V_INT;
                     if ((a->kind == HB_V_FLOAT || a->kind == HB_V_INT) && (v->kind == HB_V_FLOAT || v->kind == HB_V_INT))
                         for (size_t k = lastv + 1; k < r; k++) {
-                            double fa = num(a), fb = num(v);
+                            double fa = agg_num(a), fb = agg_num(v);
                             double f = fa + (fb - fa) * (double)(k - lastv) / (double)(r - lastv);
                             o->rows[k * width + i] = ints ? (hb_value){ .kind = HB_V_INT, .v.i = (int64_t)f }
                                                           : (hb_value){ .kind = HB_V_FLOAT, .v.f = f };
@@ -1115,7 +541,7 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
     size_t naux = 0;
     size_t ntot = 0;
     const sel_bind **fast = calloc(p->ncols + MAX_HIDDEN + 1, sizeof *fast);
-    int rc = fast ? plan_cols(p, cols, &selc, &naux, &ntot, err) : hb_err_set(err, HB_ENOMEM, "out of memory");
+    int rc = fast ? agg_plan_cols(p, cols, &selc, &naux, &ntot, err) : hb_err_set(err, HB_ENOMEM, "out of memory");
     sel_out_series *out = NULL;
     size_t nout = 0, capout = 0;
     for (size_t mi = 0; !rc && mi < p->nmeas; mi++) {

@@ -1,0 +1,92 @@
+/* Private to engine/select_agg.c and select_reduce.c: the reducers of
+ * aggregate SELECTs (one per group, time bucket and column) and the
+ * structures the executor keeps them in. */
+#ifndef HB_ENGINE_SELECT_AGG_INTERNAL_H
+#define HB_ENGINE_SELECT_AGG_INTERNAL_H
+
+#include "engine/select_internal.h"
+
+
+typedef enum {
+    FN_COUNT, FN_SUM, FN_MEAN, FN_MIN, FN_MAX, FN_FIRST, FN_LAST, FN_SPREAD, FN_STDDEV, FN_MEDIAN, FN_MODE,
+    FN_PERCENTILE, FN_COUNT_DISTINCT, FN_DISTINCT, FN_TOP, FN_BOTTOM, FN_INTEGRAL,
+} agg_fn;
+
+typedef struct agg_col {
+    int aux;                    /* not a call: a field or tag of the selected point */
+    int expr;                   /* an expression over calls (mean(x) * 2): computed from hidden columns */
+    const hb_iql_expr *call;    /* hidden columns: the call node they compute */
+    agg_fn fn;
+    const hb_iql_expr *arg;     /* the value fed to the reducer */
+    double pct;                 /* percentile */
+    int64_t limit;              /* top, bottom: N */
+    int64_t unit;               /* integral: the time unit (default 1s) */
+    const hb_iql_expr *const *tagargs; /* top, bottom: the tag arguments (one point per distinct tuple) */
+    size_t ntagargs;
+    int selector;
+} agg_col;
+
+typedef struct agg_state {
+    uint64_t n;
+    double fsum;
+    int64_t isum;
+    uint64_t usum;
+    hb_vkind kind;              /* kind of the inputs */
+    hb_value sel;               /* min/max/first/last */
+    int64_t sel_t;
+    hb_value lo, hi;            /* spread */
+    hb_value *auxv;             /* selectors with other columns: their values at the selected point */
+    hb_value **pauxv;           /* top, bottom: each point's other columns and tag arguments */
+    size_t pcap;
+    hb_value *vals;             /* median, mode, percentile, stddev, distinct */
+    int64_t *ts;
+    size_t nv, cap;
+} agg_state;
+
+typedef struct agg_bucket {
+    int64_t start;
+    agg_state *st;              /* [ncols] */
+} agg_bucket;
+
+typedef struct agg_group {
+    const sel_meas *m;
+    const char *gkey;           /* NUL-separated values */
+    size_t gklen;
+    hb_u64map buckets;          /* bucket start -> agg_bucket * */
+    agg_bucket **list;
+    size_t nb, cap;
+} agg_group;
+
+typedef struct agg_ctx {
+    sel_plan *p;
+    hb_query_result *res;
+    agg_col *cols;
+    const sel_meas *m;
+    hb_strmap groups;           /* "meas\0gkey" -> agg_group * */
+    agg_group **gl;
+    size_t ng, capg;
+    int64_t min_seen;
+    int any;
+    int sel_col;                /* the selector whose point the aux columns come from, or -1 */
+    size_t naux;
+    size_t ntot;                /* p->ncols visible columns, then the hidden calls of expressions */
+    const sel_bind **fast;      /* per column: the field a plain f(field) reads, else NULL */
+    int bound;                  /* fast computed for this measurement */
+} agg_ctx;
+
+#define MAX_HIDDEN 64   /* aggregate calls inside expression columns */
+
+/* Plan the columns of p: calls, other columns of a selector (aux),
+ * expressions over calls and their hidden calls (out has room for
+ * p->ncols + MAX_HIDDEN). InfluxDB's errors for invalid mixes. */
+int agg_plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, size_t *ntot, hb_err *err);
+/* Feed value v of row (time t) to reducer s of column c. */
+int agg_reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row);
+/* The reducer's result; selectors set *sel_time to the selected point's time. */
+hb_value agg_finish(const agg_col *c, agg_state *s, int64_t *sel_time);
+/* 1 for a call that aggregates (not row-wise math). */
+int agg_is_call(const hb_iql_expr *e);
+int agg_vcmp(const hb_value *a, const hb_value *b);
+double agg_num(const hb_value *v);
+
+#endif
