@@ -9,6 +9,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,16 @@ typedef struct rx_ent {
 
 static __thread rx_ent rx_cache[RX_CACHE];
 static __thread size_t rx_n;
+static pthread_key_t rx_key;   /* its destructor empties a thread's cache when the thread ends */
+static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
+
+static void rx_thread_end(void *unused)
+{
+    (void)unused;
+    sel_regex_cache_free();
+}
+
+static void rx_key_init(void) { pthread_key_create(&rx_key, rx_thread_end); }
 
 void sel_regex_cache_free(void)
 {
@@ -44,6 +55,10 @@ static rx_ent *rx_get(const char *p, size_t n)
             return &rx_cache[i];
     if (rx_n == RX_CACHE)
         sel_regex_cache_free();
+    if (rx_n == 0) {
+        pthread_once(&rx_once, rx_key_init);
+        pthread_setspecific(rx_key, (void *)1);
+    }
     int ec;
     PCRE2_SIZE eo;
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)p, n, PCRE2_UTF, &ec, &eo, NULL);
