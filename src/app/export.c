@@ -42,24 +42,11 @@ static int cmp_part(const void *a, const void *b)
 
 typedef struct tables_ctx {
     parts *parts;
-    const char *rp;               /* filter; NULL = any */
-    /* when collecting sources of one part: */
-    const part *want;
-    hb_scan_source *src;
-    size_t nsrc, cap;
 } tables_ctx;
 
 static int note_table(void *ctx, const hb_mt_table *t)
 {
     tables_ctx *tc = ctx;
-    if (tc->want) {
-        if (strcmp(t->rp, tc->want->rp) || strcmp(t->measurement, tc->want->meas))
-            return 0;
-        if (tc->nsrc == tc->cap)
-            return HB_ENOMEM;
-        tc->src[tc->nsrc++] = (hb_scan_source){ .kind = HB_SCAN_MEMTABLE, .table = t };
-        return 0;
-    }
     return add_part(tc->parts, t->rp, t->measurement);
 }
 
@@ -127,38 +114,18 @@ static int export_sources(hb_buf *out, const char *meas, const hb_scan_source *s
 static int export_part(hb_store *st, hb_snapshot *snap, const char *db, const part *p, int raw, hb_buf *out,
                        hb_err *err)
 {
-    size_t cap = snap->nfiles + snap->nmemtables + 1;
-    hb_scan_source *src = calloc(cap, sizeof *src);
-    hb_pq_reader **readers = calloc(cap, sizeof *readers);
-    size_t nreaders = 0;
-    int rc = HB_OK;
-    if (!src || !readers) {
-        rc = hb_err_set(err, HB_ENOMEM, "out of memory");
-        goto out;
-    }
-    tables_ctx tc = { .want = p, .src = src, .cap = cap };
-    for (size_t i = 0; i < snap->nfiles; i++) {   /* by (seq, id): older data first */
-        const hb_file_entry *f = &snap->files[i];
-        if (strcmp(f->rp, p->rp) || strcmp(f->measurement, p->meas))
-            continue;
-        if ((rc = hb_pq_footer_cache_open(st->footers, st->storage, f->path, &readers[nreaders], err)))
-            goto out;
-        src[tc.nsrc++] = (hb_scan_source){ .kind = HB_SCAN_FILE, .reader = readers[nreaders++] };
-    }
-    for (size_t i = 0; i < snap->nmemtables; i++)
-        if ((rc = hb_memtable_scan_locked(snap->memtables[i], db, p->rp, note_table, &tc)))
-            goto out;
-    if (raw) {
-        for (size_t i = 0; !rc && i < tc.nsrc; i++)
+    hb_scan_source *src;
+    size_t n;
+    int rc = hb_store_sources(st, snap, db, p->rp, p->meas, INT64_MIN, INT64_MAX, &src, &n, err);
+    if (rc)
+        return rc;
+    if (raw) {   /* each source on its own: nothing merged away */
+        for (size_t i = 0; !rc && i < n; i++)
             rc = export_sources(out, p->meas, &src[i], 1, err);
     } else {
-        rc = export_sources(out, p->meas, src, tc.nsrc, err);
+        rc = export_sources(out, p->meas, src, n, err);
     }
-out:
-    for (size_t i = 0; i < nreaders; i++)
-        hb_pq_footer_cache_release(st->footers, readers[i]);
-    free(readers);
-    free(src);
+    hb_store_sources_release(st, src, n);
     return rc;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "engine/scan.h"
 
 struct hb_store_pending {
     char *key;
@@ -247,4 +248,54 @@ int hb_store_remove_orphans(hb_store *s, uint64_t *removed, hb_err *err)
     free(o.keys);
     *removed += partial;
     return rc;
+}
+
+typedef struct sources_ctx {
+    const char *rp, *meas;
+    hb_scan_source *src;
+    size_t n, cap;
+} sources_ctx;
+
+static int note_table(void *ctx, const hb_mt_table *t)
+{
+    sources_ctx *sc = ctx;
+    if (strcmp(t->rp, sc->rp) || strcmp(t->measurement, sc->meas) || sc->n == sc->cap)
+        return 0;
+    sc->src[sc->n++] = (hb_scan_source){ .kind = HB_SCAN_MEMTABLE, .table = t };
+    return 0;
+}
+
+int hb_store_sources(hb_store *s, const hb_snapshot *snap, const char *db, const char *rp, const char *meas,
+                     int64_t tmin, int64_t tmax, hb_scan_source **out, size_t *n, hb_err *err)
+{
+    sources_ctx sc = { .rp = rp, .meas = meas, .cap = snap->nfiles + snap->nmemtables + 1 };
+    *out = NULL;
+    *n = 0;
+    if (!(sc.src = calloc(sc.cap, sizeof *sc.src)))
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    for (size_t i = 0; i < snap->nfiles; i++) {
+        const hb_file_entry *f = &snap->files[i];
+        if (strcmp(f->rp, rp) || strcmp(f->measurement, meas) || f->max_time < tmin || f->min_time > tmax)
+            continue;
+        hb_pq_reader *r;
+        int rc = hb_pq_footer_cache_open(s->footers, s->storage, f->path, &r, err);
+        if (rc) {
+            hb_store_sources_release(s, sc.src, sc.n);
+            return rc;
+        }
+        sc.src[sc.n++] = (hb_scan_source){ .kind = HB_SCAN_FILE, .reader = r };
+    }
+    for (size_t i = 0; i < snap->nmemtables; i++)
+        hb_memtable_scan_locked(snap->memtables[i], db, rp, note_table, &sc);
+    *out = sc.src;
+    *n = sc.n;
+    return HB_OK;
+}
+
+void hb_store_sources_release(hb_store *s, hb_scan_source *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (src[i].kind == HB_SCAN_FILE)
+            hb_pq_footer_cache_release(s->footers, src[i].reader);
+    free(src);
 }

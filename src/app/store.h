@@ -28,6 +28,8 @@
 #include "format/parquet_reader.h"
 #include "ports/storage_port.h"
 
+struct hb_scan_source;
+
 typedef struct hb_store_pending hb_store_pending;
 
 typedef struct hb_store {
@@ -62,6 +64,16 @@ void hb_store_destroy(hb_store *s);
  * hb_store_release. */
 int hb_store_snapshot(hb_store *s, const char *db, const char *rp, hb_snapshot *out, hb_err *err);
 void hb_store_release(hb_store *s, hb_snapshot *snap);
+
+/* The scan sources (engine/scan.h) of measurement meas of db.rp in snap,
+ * in merge priority order: its registered files overlapping [tmin, tmax]
+ * by (seq, id), opened through the footer cache, then its tables in the
+ * buffer, oldest memtable first. The caller holds every snapshot
+ * memtable's read lock while it uses them. *src (caller frees with
+ * hb_store_sources_release) holds *n entries. */
+int hb_store_sources(hb_store *s, const hb_snapshot *snap, const char *db, const char *rp, const char *meas,
+                     int64_t tmin, int64_t tmax, struct hb_scan_source **src, size_t *n, hb_err *err);
+void hb_store_sources_release(hb_store *s, struct hb_scan_source *src, size_t n);
 
 /* Files just unregistered: delete each once no older snapshot can read it.
  * Call right after the registry commit that removed them (still under the

@@ -7,21 +7,6 @@
 
 /* ---- the scan driver ---- */
 
-typedef struct tables_ctx {
-    const sel_meas *m;
-    hb_scan_source *src;
-    size_t n, cap;
-} tables_ctx;
-
-static int note_table(void *ctx, const hb_mt_table *t)
-{
-    tables_ctx *tc = ctx;
-    if (strcmp(t->measurement, tc->m->name) || tc->n == tc->cap)
-        return 0;
-    tc->src[tc->n++] = (hb_scan_source){ .kind = HB_SCAN_MEMTABLE, .table = t };
-    return 0;
-}
-
 /* 1 when e reads only tags (and literals): it can be decided once per series. */
 static int tag_only(const sel_plan *p, const hb_iql_expr *e)
 {
@@ -49,10 +34,8 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ct
     int rc = hb_store_snapshot(st, m->db, m->rp, &snap, err);
     if (rc)
         return rc;
-    size_t cap = snap.nfiles + snap.nmemtables + 1;
-    hb_scan_source *src = calloc(cap, sizeof *src);
-    hb_pq_reader **readers = calloc(cap, sizeof *readers);
-    size_t nreaders = 0;
+    hb_scan_source *src = NULL;
+    size_t nsrc = 0;
     hb_scan *sc = NULL;
     hb_buf gkey;
     hb_buf_init(&gkey, 0);
@@ -60,22 +43,8 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ct
     int *gcol = NULL;
     for (size_t i = 0; i < snap.nmemtables; i++)
         hb_memtable_rdlock(snap.memtables[i]);
-    if (!src || !readers) {
-        rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+    if ((rc = hb_store_sources(st, &snap, m->db, m->rp, m->name, p->tmin, p->tmax, &src, &nsrc, err)))
         goto out;
-    }
-    tables_ctx tc = { .m = m, .src = src, .cap = cap };
-    for (size_t i = 0; i < snap.nfiles; i++) {
-        const hb_file_entry *f = &snap.files[i];
-        if (strcmp(f->rp, m->rp) || strcmp(f->measurement, m->name) || f->max_time < p->tmin ||
-            f->min_time > p->tmax)
-            continue;
-        if ((rc = hb_pq_footer_cache_open(st->footers, st->storage, f->path, &readers[nreaders], err)))
-            goto out;
-        src[tc.n++] = (hb_scan_source){ .kind = HB_SCAN_FILE, .reader = readers[nreaders++] };
-    }
-    for (size_t i = 0; i < snap.nmemtables; i++)
-        hb_memtable_scan_locked(snap.memtables[i], m->db, m->rp, note_table, &tc);
     size_t nf = 0;
     const char **fields = sel_plan_fields(p, m, &nf);
     if (!fields) {
@@ -83,7 +52,7 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ct
         goto out;
     }
     hb_scan_opts so = { .tmin = p->tmin, .tmax = p->tmax, .fields = fields, .nfields = nf, .block_rows = 4096 };
-    if ((rc = hb_scan_open(src, tc.n, m->name, &so, &sc, err)))
+    if ((rc = hb_scan_open(src, nsrc, m->name, &so, &sc, err)))
         goto out;
     const hb_pq_coldef *cols = hb_scan_cols(sc);
     size_t ncols = hb_scan_ncols(sc);
@@ -156,10 +125,8 @@ out:
     free(tagvals);
     free(gcol);
     hb_buf_free(&gkey);
-    for (size_t i = 0; i < nreaders; i++)
-        hb_pq_footer_cache_release(st->footers, readers[i]);
-    free(readers);
-    free(src);
+    if (src)
+        hb_store_sources_release(st, src, nsrc);
     for (size_t i = 0; i < snap.nmemtables; i++)
         hb_memtable_unlock(snap.memtables[i]);
     hb_store_release(st, &snap);
