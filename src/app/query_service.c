@@ -307,11 +307,17 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
             .default_rp = x->req->rp,
             .now = svc->clock.now_ns(svc->clock.self),
         };
+        x->sr->shape = HB_SHAPE_EMITTER;
         return hb_select_exec(&env, st->u.select, x->res, x->sr, &x->err);
     }
     default:
-        if (hb_show_handles(st->kind))
+        if (hb_show_handles(st->kind)) {
+            hb_show_shape sh = hb_show_result_shape(st);
+            x->sr->shape = sh == HB_SHOW_EMITTER           ? HB_SHAPE_EMITTER
+                           : sh == HB_SHOW_RESULT_PER_SERIES ? HB_SHAPE_RESULT_PER_SERIES
+                                                             : HB_SHAPE_ONE_RESULT;
             return hb_show_exec(x->qs->svc->catalog, st, x->req->db, x->res, x->sr, &x->err);
+        }
         return hb_err_set(&x->err, HB_EUNSUPP, "%s is not implemented yet", hb_iql_stmt_kind_name(st->kind));
     }
 }

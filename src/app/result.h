@@ -56,8 +56,19 @@ typedef struct hb_message {
     const char *text;
 } hb_message;
 
+/* How influxd hands a statement's answer to its encoder, which decides
+ * how a chunked response is cut (and "partial" flags): all at once, one
+ * result per series (SHOW TAG KEYS / TAG VALUES), or through the SELECT
+ * emitter in chunk_size pieces (SELECT, SHOW FIELD KEYS, SHOW SERIES). */
+typedef enum hb_result_shape {
+    HB_SHAPE_ONE_RESULT = 0,
+    HB_SHAPE_RESULT_PER_SERIES,
+    HB_SHAPE_EMITTER,
+} hb_result_shape;
+
 typedef struct hb_stmt_result {
     int statement_id;
+    hb_result_shape shape;
     const char *error;         /* non-NULL: the statement failed */
     hb_series_out *series;
     size_t nseries, series_cap;

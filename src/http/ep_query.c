@@ -38,22 +38,6 @@ static size_t parse_chunk_size(const char *s)
     return neg || v == 0 || v > SIZE_MAX ? 0 : (size_t)v;
 }
 
-/* Whether influxd would have produced this statement's rows through its
- * emitter (SELECT), i.e. cut them into chunk_size pieces. Until statement
- * results carry the kind of their statement, SELECT output is recognised by
- * its first column "time": no other statement influxd 1.6 answers has it.
- * SHOW FIELD KEYS and SHOW SERIES also go through the emitter there and
- * will need that flag. */
-static int emitter_shaped(const hb_stmt_result *s)
-{
-    if (s->error || s->nseries == 0)
-        return 0;
-    for (size_t k = 0; k < s->nseries; k++)
-        if (s->series[k].ncols == 0 || strcmp(s->series[k].columns[0], "time") != 0)
-            return 0;
-    return 1;
-}
-
 /* status, X-Influxdb-Error and {"error":msg} in the request's format */
 static void query_error(hb_http_resp *resp, const hb_qenc_opts *o, int status, const char *msg)
 {
@@ -119,10 +103,14 @@ void hb_ep_query(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
         hb_qenc e;
         hb_qenc_init(&e, &o, &resp->body);
         for (size_t i = 0; i < res.nstmts; i++) {
-            if (emitter_shaped(&res.stmts[i]))
-                hb_qenc_split(&e, &res.stmts[i], chunk_size);
-            else
-                hb_qenc_result(&e, &res.stmts[i]);
+            hb_stmt_result *st = &res.stmts[i];
+            if (st->error || !st->nseries || st->shape == HB_SHAPE_ONE_RESULT)
+                hb_qenc_result(&e, st);
+            else if (st->shape == HB_SHAPE_EMITTER)
+                hb_qenc_split(&e, st, chunk_size);
+            else   /* one result per series, never partial */
+                for (size_t k = 0; k < st->nseries; k++)
+                    hb_qenc_rows(&e, st->statement_id, &st->series[k], 0, st->series[k].nrows, 0, 0);
         }
         int rc = hb_qenc_finish(&e);
         hb_qenc_free(&e);

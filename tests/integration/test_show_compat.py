@@ -344,8 +344,6 @@ def test_show_survives_restart(make_server):
 BIG = 10005
 
 
-@pytest.mark.xfail(strict=False, reason="the encoder cuts SHOW SERIES / FIELD KEYS like a SELECT only once the "
-                                        "query service passes engine/show.h's hb_show_result_shape to it")
 def test_show_series_over_ten_thousand_rows(sut, influxd):
     body = "\n".join("big,h=h%05d v=1 1" % i for i in range(BIG))
     for ep in (influxd, sut):
