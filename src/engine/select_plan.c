@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/influxql/format.h"
 #include "engine/select_internal.h"
 #include "engine/timeexpr.h"
 
@@ -476,6 +477,117 @@ static int plan_order(sel_plan *p, hb_err *err)
     return HB_OK;
 }
 
+/* ---- type checking of arithmetic (influxql's TypeMapper) ---- */
+
+typedef enum { T_UNKNOWN = 0, T_FLOAT, T_INTEGER, T_UNSIGNED, T_STRING, T_BOOLEAN } sel_type;
+
+static const char *type_name(sel_type t)
+{
+    static const char *const n[] = { "unknown", "float", "integer", "unsigned", "string", "boolean" };
+    return n[t];
+}
+
+static sel_type field_type(const sel_plan *p, const char *name, int *is_tag)
+{
+    *is_tag = 0;
+    for (size_t i = 0; i < p->nmeas; i++) {
+        const sel_meas *m = &p->meas[i];
+        for (size_t f = 0; f < m->nfields; f++)
+            if (!strcmp(m->fields[f].name, name))
+                switch (m->fields[f].type) {
+                case HB_FT_FLOAT: return T_FLOAT;
+                case HB_FT_INTEGER: return T_INTEGER;
+                case HB_FT_UNSIGNED: return T_UNSIGNED;
+                case HB_FT_STRING: return T_STRING;
+                case HB_FT_BOOLEAN: return T_BOOLEAN;
+                }
+        for (size_t t = 0; t < m->ntags; t++)
+            if (!strcmp(m->tags[t], name)) {
+                *is_tag = 1;
+                return T_STRING;
+            }
+    }
+    return T_UNKNOWN;
+}
+
+/* The type of e, annotating VarRefs in the copy *out with their type as
+ * influxd prints them in its error ("usage::float + 'str'"). */
+static sel_type type_of(sel_plan *p, const hb_iql_expr *e, hb_iql_expr **out, int *bad, const hb_iql_expr **bad_at,
+                        sel_type *bl, sel_type *br)
+{
+    hb_iql_expr *c = hb_arena_alloc(p->a, sizeof *c);
+    if (!c)
+        return T_UNKNOWN;
+    *c = *e;
+    *out = c;
+    switch (e->kind) {
+    case HB_IQL_EXPR_VARREF: {
+        int is_tag;
+        sel_type t = field_type(p, e->u.ref.name.p, &is_tag);
+        if (e->u.ref.type == HB_IQL_DT_UNKNOWN && t != T_UNKNOWN)
+            c->u.ref.type = is_tag ? HB_IQL_DT_TAG
+                            : t == T_FLOAT ? HB_IQL_DT_FLOAT
+                            : t == T_INTEGER ? HB_IQL_DT_INTEGER
+                            : t == T_UNSIGNED ? HB_IQL_DT_UNSIGNED
+                            : t == T_STRING ? HB_IQL_DT_STRING
+                                            : HB_IQL_DT_BOOLEAN;
+        return t;
+    }
+    case HB_IQL_EXPR_STRING: return T_STRING;
+    case HB_IQL_EXPR_INTEGER: return T_INTEGER;
+    case HB_IQL_EXPR_UNSIGNED: return T_UNSIGNED;
+    case HB_IQL_EXPR_NUMBER: return T_FLOAT;
+    case HB_IQL_EXPR_BOOLEAN: return T_BOOLEAN;
+    case HB_IQL_EXPR_PAREN: return type_of(p, e->u.paren, &c->u.paren, bad, bad_at, bl, br);
+    case HB_IQL_EXPR_BINARY: {
+        sel_type l = type_of(p, e->u.bin.lhs, &c->u.bin.lhs, bad, bad_at, bl, br);
+        sel_type r = type_of(p, e->u.bin.rhs, &c->u.bin.rhs, bad, bad_at, bl, br);
+        if (*bad || l == T_UNKNOWN || r == T_UNKNOWN)
+            return T_UNKNOWN;
+        hb_iql_tok op = e->u.bin.op;
+        int num_l = l == T_FLOAT || l == T_INTEGER || l == T_UNSIGNED;
+        int num_r = r == T_FLOAT || r == T_INTEGER || r == T_UNSIGNED;
+        int ok;
+        if (op == HB_IQL_BITWISE_AND || op == HB_IQL_BITWISE_OR || op == HB_IQL_BITWISE_XOR)
+            ok = (l == T_INTEGER || l == T_UNSIGNED || l == T_BOOLEAN) && l == r;
+        else
+            ok = num_l && num_r;
+        if (!ok) {
+            *bad = 1;
+            *bad_at = c;
+            *bl = l;
+            *br = r;
+            return T_UNKNOWN;
+        }
+        if (op == HB_IQL_DIV || l == T_FLOAT || r == T_FLOAT)
+            return T_FLOAT;
+        return l;
+    }
+    default:
+        return T_UNKNOWN;
+    }
+}
+
+static int check_types(sel_plan *p, const hb_iql_expr *e, hb_err *err)
+{
+    if (e->kind != HB_IQL_EXPR_BINARY && e->kind != HB_IQL_EXPR_PAREN)
+        return HB_OK;
+    hb_iql_expr *copy;
+    int bad = 0;
+    const hb_iql_expr *at = NULL;
+    sel_type l = T_UNKNOWN, r = T_UNKNOWN;
+    type_of(p, e, &copy, &bad, &at, &l, &r);
+    if (!bad)
+        return HB_OK;
+    hb_buf b;
+    hb_buf_init(&b, 0);
+    hb_iql_format_expr(&b, at);
+    int rc = hb_err_set(err, HB_EINVAL, "type error: %s: incompatible types: %s and %s", hb_buf_cstr(&b),
+                        type_name(l), type_name(r));
+    hb_buf_free(&b);
+    return rc;
+}
+
 /* Unknown functions are an error; any call that is not row-wise math
  * makes the query an aggregate one. */
 static int check_calls(sel_plan *p, const hb_iql_expr *e, hb_err *err)
@@ -531,6 +643,9 @@ int sel_plan_build(sel_plan *p, hb_err *err)
         return rc;
     p->cols = cv.v;
     p->ncols = cv.n;
+    for (size_t i = 0; i < p->ncols; i++)
+        if ((rc = check_types(p, p->cols[i].expr, err)))
+            return rc;
     for (size_t i = 0; i < p->ncols; i++) {
         size_t lo, hi;
         if (p->cols[i].is_call) {
