@@ -16,7 +16,7 @@
 
 #include "engine/select_agg_internal.h"
 
-#define MAX_BUCKETS 10000000
+#define MAX_BUCKETS 1000000   /* a GROUP BY time answer of more buckets is refused (InfluxDB: max-select-buckets) */
 
 static agg_group *get_group(agg_ctx *x, const char *gkey, size_t gklen)
 {
