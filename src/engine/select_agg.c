@@ -120,8 +120,19 @@ static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
         if (v.kind == HB_V_NULL)
             continue;
         if (!b) {
-            if (!(g = get_group(x, gkey, gklen)) || !(b = get_bucket(x, g, bucket_of(p, row->time))))
+            /* consecutive rows are mostly the same series and bucket: reuse
+             * the last lookups instead of hashing the group key every row */
+            int64_t bs = bucket_of(p, row->time);
+            if (x->last_g && x->last_g->gklen == gklen && memcmp(x->last_g->gkey, gkey, gklen) == 0) {
+                g = x->last_g;
+                b = x->last_b && x->last_b->start == bs ? x->last_b : get_bucket(x, g, bs);
+            } else if ((g = get_group(x, gkey, gklen))) {
+                b = get_bucket(x, g, bs);
+            }
+            if (!g || !b)
                 return hb_err_set(err, HB_ENOMEM, "out of memory");
+            x->last_g = g;
+            x->last_b = b;
             if (!x->any || row->time < x->min_seen)
                 x->min_seen = row->time;
             x->any = 1;

@@ -71,6 +71,8 @@ typedef struct agg_ctx {
     size_t naux;
     size_t ntot;                /* p->ncols visible columns, then the hidden calls of expressions */
     const sel_bind **fast;      /* per column: the field a plain f(field) reads, else NULL */
+    agg_group *last_g;          /* the group and bucket of the previous row */
+    agg_bucket *last_b;
     int bound;                  /* fast computed for this measurement */
 } agg_ctx;
 
