@@ -318,6 +318,8 @@ int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, c
     hb_strmap_init(&s->tagmap);
     s->tmin = opts ? opts->tmin : INT64_MIN;
     s->tmax = opts ? opts->tmax : INT64_MAX;
+    s->filter = opts ? opts->series_filter : NULL;
+    s->filter_ctx = opts ? opts->series_ctx : NULL;
     size_t mlen = strlen(measurement);
     char *m = hb_arena_strndup(&s->names, measurement, mlen);
     s->src = calloc(n ? n : 1, sizeof *s->src);
@@ -342,6 +344,10 @@ int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, c
     }
     if ((rc = build_columns(s, opts, err)))
         goto fail;
+    if (!(s->ftags = calloc(s->ncols + 1, sizeof *s->ftags))) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory opening a scan of %s", measurement);
+        goto fail;
+    }
     if ((rc = alloc_out(s, opts && opts->block_rows ? opts->block_rows : DEFAULT_BLOCK_ROWS, err)))
         goto fail;
     for (size_t i = 0; i < n; i++) {
@@ -372,6 +378,7 @@ void hb_scan_close(hb_scan *s)
 {
     if (!s)
         return;
+    free(s->ftags);
     for (size_t i = 0; s->src && i < s->nsrc; i++) {
         if (s->src[i].kind == HB_SCAN_FILE)
             scan_file_free(&s->src[i]);

@@ -61,6 +61,13 @@ typedef struct hb_scan_opts {
     const char *const *fields;     /* NULL = every field of any source */
     size_t nfields;                /* names not found in any source are left out */
     size_t block_rows;             /* 0 = 4096 */
+    /* Optional: decides once per series, from its tag values (indexed
+     * like the output columns, 1..ntags; .p NULL = the series has no such
+     * tag), whether its rows are wanted (non-zero) or skipped. A file row
+     * group none of whose series is wanted is not decoded beyond its time
+     * and tag columns. */
+    int (*series_filter)(void *ctx, const hb_slice *tagvals);
+    void *series_ctx;
 } hb_scan_opts;
 
 typedef struct hb_scan_block {

@@ -239,14 +239,16 @@ int scan_file_load(hb_scan *s, scan_src *src, hb_err *err)
             hb_arena_reset(&src->arena);
         }
         src->nseg = 0;
+        /* time and tags first: with a series filter the fields are only
+         * decoded when some series of the row group is wanted */
+        size_t first_field = s->filter ? 1 + s->ntags : s->ncols;
         for (size_t j = 0; j < s->ncols; j++) {
             src->vec[j] = (hb_pq_colvec){ NULL, NULL };
-            if (src->map[j] < 0)
+            if (src->map[j] < 0 || j >= first_field)
                 continue;
             if ((rc = hb_pq_reader_read(r, rg, (size_t)src->map[j], &src->arena, &src->vec[j], err)))
                 return rc;
         }
-        s->stats.row_groups_read++;
         const hb_pq_colvec *tv = &src->vec[0];
         for (size_t i = 0; tv->valid && i < n; i++)
             if (!hb_pq_valid(tv->valid, i))
@@ -254,6 +256,31 @@ int scan_file_load(hb_scan *s, scan_src *src, hb_err *err)
         src->times = tv->values;
         if ((rc = build_segments(s, src, rg, n, all_in, err)))
             return rc;
+        if (s->filter && src->nseg) {
+            size_t k = 0;
+            for (size_t g = 0; g < src->nseg; g++) {
+                size_t row = src->segs[g].start;
+                for (size_t j = 1; j <= s->ntags; j++) {
+                    const hb_pq_colvec *v = &src->vec[j];
+                    s->ftags[j] = v->values && hb_pq_valid(v->valid, row) ? ((const hb_slice *)v->values)[row]
+                                                                          : (hb_slice){ NULL, 0 };
+                    if (s->ftags[j].n == 0 && v->values && hb_pq_valid(v->valid, row))
+                        s->ftags[j].p = "";
+                }
+                if (s->filter(s->filter_ctx, s->ftags))
+                    src->segs[k++] = src->segs[g];
+            }
+            src->nseg = k;
+            if (!k) {
+                s->stats.row_groups_skipped++;
+                continue;
+            }
+            for (size_t j = first_field; j < s->ncols; j++)
+                if (src->map[j] >= 0 &&
+                    (rc = hb_pq_reader_read(r, rg, (size_t)src->map[j], &src->arena, &src->vec[j], err)))
+                    return rc;
+        }
+        s->stats.row_groups_read++;
         if (src->nseg) {
             src->si = 0;
             src->pos = src->segs[0].start;

@@ -79,6 +79,9 @@ typedef struct scan_out {
 struct hb_scan {
     hb_slice meas;             /* measurement (copy in names) */
     int64_t tmin, tmax;
+    int (*filter)(void *ctx, const hb_slice *tagvals);   /* opts->series_filter */
+    void *filter_ctx;
+    hb_slice *ftags;           /* [ncols] scratch: the tag values handed to filter */
     size_t ncols, ntags;       /* column 0 time, 1..ntags tags, then fields */
     hb_pq_coldef *cols;
     hb_slice *colname;         /* [ncols] names as slices */

@@ -90,6 +90,19 @@ static int enter(hb_scan *s, scan_src *src, hb_err *err)
         size_t n = se->nrows, m = 0;
         if (n == 0)
             continue;
+        if (s->filter) {   /* the series' tags in output column order */
+            for (size_t j = 1; j <= s->ntags; j++) {
+                s->ftags[j] = (hb_slice){ NULL, 0 };
+                for (uint32_t t = 0; t < se->ntags; t++)
+                    if (se->tags[t].key.n == s->colname[j].n &&
+                        memcmp(se->tags[t].key.p, s->colname[j].p, se->tags[t].key.n) == 0) {
+                        s->ftags[j] = se->tags[t].val.p ? se->tags[t].val : (hb_slice){ "", 0 };
+                        break;
+                    }
+            }
+            if (!s->filter(s->filter_ctx, s->ftags))
+                continue;
+        }
         if (n > UINT32_MAX)
             return hb_err_set(err, HB_ELIMIT, "write buffer series %.*s has too many rows", (int)se->key.n, se->key.p);
         if (n > src->rows_cap) {

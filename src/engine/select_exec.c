@@ -22,6 +22,22 @@ static int tag_only(const sel_plan *p, const hb_iql_expr *e)
     }
 }
 
+typedef struct series_filter_ctx {
+    sel_plan *p;
+    int on;              /* the WHERE reads tags only (known once bound) */
+} series_filter_ctx;
+
+/* engine/scan.h series filter: a tag-only WHERE skips whole series before
+ * their field columns are decoded. */
+static int want_series(void *ctx, const hb_slice *tagvals)
+{
+    series_filter_ctx *f = ctx;
+    if (!f->on)
+        return 1;
+    sel_row r = { .p = f->p, .tagvals = tagvals };
+    return sel_cond(&r, f->p->cond);
+}
+
 static int same_key(hb_slice a, hb_slice b)
 {
     return a.n == b.n && (a.p == b.p || memcmp(a.p, b.p, a.n) == 0);
@@ -51,7 +67,9 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ct
         rc = hb_err_set(err, HB_ENOMEM, "out of memory");
         goto out;
     }
-    hb_scan_opts so = { .tmin = p->tmin, .tmax = p->tmax, .fields = fields, .nfields = nf, .block_rows = 4096 };
+    series_filter_ctx fctx = { .p = p };
+    hb_scan_opts so = { .tmin = p->tmin, .tmax = p->tmax, .fields = fields, .nfields = nf, .block_rows = 4096,
+                        .series_filter = p->cond ? want_series : NULL, .series_ctx = &fctx };
     if ((rc = hb_scan_open(src, nsrc, m->name, &so, &sc, err)))
         goto out;
     const hb_pq_coldef *cols = hb_scan_cols(sc);
@@ -75,6 +93,7 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ct
     int have_prev = 0;
     /* a WHERE on tags only is decided once per series */
     int series_cond = p->cond && tag_only(p, p->cond), series_ok = 1;
+    fctx.on = series_cond;
     while ((rc = hb_scan_next(sc, &blk, err)) == 1) {
         const int64_t *times = blk.vecs[0].values;
         sel_row row = { .p = p, .blk = &blk, .tagvals = tagvals };
