@@ -249,7 +249,7 @@ static void basic_merge(void **state)
 
     /* projection (v only, plus a name nobody has), time range [5, 10], blocks of 1 */
     const char *proj[2] = { "nope", "v" };
-    hb_scan_opts o = { 5, 10, proj, 2, 1 };
+    hb_scan_opts o = { .tmin = 5, .tmax = 10, .fields = proj, .nfields = 2, .block_rows = 1 };
     hb_buf_reset(&got);
     scan_text(src, 2, &o, &got);
     const char *want3 = "time:0:I|host:1:S|zone:1:S|v:2:F\n"
@@ -299,7 +299,7 @@ static void type_conflict(void **state)
     assert_non_null(strstr(err.msg, "db/rp/cpu/f0.parquet"));
     /* not projected: no conflict */
     const char *proj[1] = { "s" };
-    hb_scan_opts o = { INT64_MIN, INT64_MAX, proj, 1, 0 };
+    hb_scan_opts o = { .tmin = INT64_MIN, .tmax = INT64_MAX, .fields = proj, .nfields = 1 };
     assert_int_equal(hb_scan_open(src, 2, "cpu", &o, &sc, &err), 0);
     hb_scan_close(sc);
     hb_memtable_free(m);
@@ -331,7 +331,7 @@ static void empty_sources(void **state)
     memset(&t, 0, sizeof t);
     t.measurement = "cpu";
     hb_scan_source src[3] = { { HB_SCAN_MEMTABLE, NULL, &t }, { HB_SCAN_FILE, r0, NULL }, { HB_SCAN_FILE, r1, NULL } };
-    hb_scan_opts o = { 100, 200, NULL, 0, 0 };
+    hb_scan_opts o = { .tmin = 100, .tmax = 200 };
     assert_int_equal(hb_scan_open(src, 3, "cpu", &o, &sc, &err), 0);
     assert_int_equal(hb_scan_ncols(sc), 5);  /* time host s u v */
     assert_int_equal(hb_scan_next(sc, &blk, &err), 0);
@@ -371,7 +371,7 @@ static void row_group_pruning(void **state)
     hb_pq_colvec vecs[3] = { { NULL, t }, { NULL, host }, { NULL, iv } };
     hb_pq_reader *r = write_file(&st, "db/rp/cpu/p.parquet", cols, 3, vecs, 100, 10, HB_PQ_CODEC_UNCOMPRESSED);
     hb_scan_source src = { HB_SCAN_FILE, r, NULL };
-    hb_scan_opts o = { 35, 52, NULL, 0, 4 };
+    hb_scan_opts o = { .tmin = 35, .tmax = 52, .block_rows = 4 };
     hb_scan *sc;
     assert_int_equal(hb_scan_open(&src, 1, "cpu", &o, &sc, &err), 0);
     hb_scan_block blk;
@@ -400,6 +400,62 @@ static void row_group_pruning(void **state)
 }
 
 /* A file breaking the sort contract is reported, not merged wrongly. */
+/* The series filter: host b's row group is never decoded past its tags,
+ * host b's buffer series is skipped, the rest comes through. */
+static int not_b(void *ctx, const hb_slice *tagvals)
+{
+    int *calls = ctx;
+    (*calls)++;
+    return !(tagvals[1].p && hb_slice_eq(tagvals[1], S("b")));
+}
+
+static void series_filter(void **state)
+{
+    hb_storage_port st;
+    hb_err err;
+    assert_int_equal(hb_storage_memory_open(&st, &err), 0);
+    hb_pq_coldef cols[3] = { { "time", HB_PQ_TIME, HB_FT_INTEGER }, { "host", HB_PQ_TAG, HB_FT_STRING },
+                             { "i", HB_PQ_FIELD, HB_FT_INTEGER } };
+    int64_t t[20], iv[20];
+    hb_slice host[20];
+    for (int k = 0; k < 20; k++) {   /* rows 0-9 host a, 10-19 host b: one row group each */
+        t[k] = k % 10;
+        iv[k] = k;
+        host[k] = k < 10 ? S("a") : S("b");
+    }
+    hb_pq_colvec vecs[3] = { { NULL, t }, { NULL, host }, { NULL, iv } };
+    hb_pq_reader *r = write_file(&st, "db/rp/cpu/f.parquet", cols, 3, vecs, 20, 10, HB_PQ_CODEC_UNCOMPRESSED);
+    hb_memtable *m = hb_memtable_new();
+    hb_tag tb = { S("host"), S("b") }, tc = { S("host"), S("c") };
+    hb_field f = { S("i"), HB_FT_INTEGER, { .i = 100 } };
+    mt_insert(m, S("cpu"), &tb, 1, 1, &f, 1, 50);
+    mt_insert(m, S("cpu"), &tc, 1, 2, &f, 1, 60);
+    hb_scan_source src[2] = { { HB_SCAN_FILE, r, NULL }, { HB_SCAN_MEMTABLE, NULL, table_of(m) } };
+    int calls = 0;
+    hb_scan_opts o = { .tmin = INT64_MIN, .tmax = INT64_MAX, .series_filter = not_b, .series_ctx = &calls };
+    hb_scan *sc;
+    assert_int_equal(hb_scan_open(src, 2, "cpu", &o, &sc, &err), 0);
+    hb_scan_block blk;
+    int rc, rows = 0, seen_c = 0;
+    while ((rc = hb_scan_next(sc, &blk, &err)) == 1)
+        for (size_t k = 0; k < blk.nrows; k++, rows++) {
+            assert_false(hb_slice_eq(blk.keys[k], S("cpu,host=b")));
+            seen_c += hb_slice_eq(blk.keys[k], S("cpu,host=c"));
+        }
+    assert_int_equal(rc, 0);
+    assert_int_equal(rows, 11);   /* host a's 10 rows and host c's one */
+    assert_int_equal(seen_c, 1);
+    assert_true(calls >= 4);      /* two file series, two buffer series */
+    hb_scan_stats stats;
+    hb_scan_get_stats(sc, &stats);
+    assert_int_equal(stats.row_groups_read, 1);
+    assert_int_equal(stats.row_groups_skipped, 1);
+    hb_scan_close(sc);
+    hb_pq_reader_close(r);
+    hb_memtable_free(m);
+    st.close(st.self);
+}
+
 static void unsorted_file(void **state)
 {
     (void)state;
@@ -875,7 +931,8 @@ static void run_seed(uint64_t seed, int scale, size_t *total_rows, size_t *total
     }
     static const size_t blocks[] = { 1, 2, 3, 5, 100, 4096 };
     size_t block_rows = blocks[rnd() % NELEM(blocks)];
-    hb_scan_opts o = { tmin, tmax, projected ? proj : NULL, nproj, block_rows };
+    hb_scan_opts o = { .tmin = tmin, .tmax = tmax, .fields = projected ? proj : NULL, .nfields = nproj,
+                       .block_rows = block_rows };
 
     hb_buf want, got;
     hb_buf_init(&want, 0);
@@ -1110,6 +1167,7 @@ int main(void)
         cmocka_unit_test(type_conflict),
         cmocka_unit_test(empty_sources),
         cmocka_unit_test(row_group_pruning),
+        cmocka_unit_test(series_filter),
         cmocka_unit_test(unsorted_file),
         cmocka_unit_test(bitmap_copy),
         cmocka_unit_test(random_vs_oracle),
