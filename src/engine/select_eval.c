@@ -6,13 +6,12 @@
  * (wrapping on overflow); / is always a float division; dividing by zero
  * gives 0; integer % 0 gives 0, float % 0 gives null; a null operand gives
  * null; mixed integer and float operands are floats. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
-#include <pcre2.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/influxql/regex.h"
 #include "engine/select_internal.h"
 
 /* ---- regexes: a small per-thread cache keyed by pattern text ---- */
@@ -59,12 +58,10 @@ static rx_ent *rx_get(const char *p, size_t n)
         pthread_once(&rx_once, rx_key_init);
         pthread_setspecific(rx_key, (void *)1);
     }
-    int ec;
-    PCRE2_SIZE eo;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)p, n, PCRE2_UTF, &ec, &eo, NULL);
+    char msg[256];
+    pcre2_code *code = hb_iql_regex_compile(p, n, msg, sizeof msg);   /* the parser validated it */
     if (!code)
         return NULL;
-    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     rx_ent *e = &rx_cache[rx_n];
     e->pattern = malloc(n + 1);
     e->md = pcre2_match_data_create_from_pattern(code, NULL);

@@ -16,10 +16,10 @@
  *     CARDINALITY counts): a missing tag is nil, every comparison with nil
  *     is false.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "engine/show_internal.h"
 
-#include <pcre2.h>
+#include "domain/influxql/regex.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,22 +49,12 @@ static sh_regex *regex_get(sh_ctx *x, const hb_iql_expr *re)
         sh_nomem(x);
         return NULL;
     }
-    int ec;
-    PCRE2_SIZE off;
-    /* Go's regexp: UTF-8, '$' only at the very end (no (?m)), '.' not '\n'. */
-    uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY;
-    r->code = pcre2_compile((PCRE2_SPTR)re->u.regex.p, re->u.regex.n, opts, &ec, &off, NULL);
-    if (!r->code)
-        r->code = pcre2_compile((PCRE2_SPTR)re->u.regex.p, re->u.regex.n, PCRE2_DOLLAR_ENDONLY, &ec, &off, NULL);
-    if (!r->code) {
-        PCRE2_UCHAR msg[256];
-        pcre2_get_error_message(ec, msg, sizeof msg);
-        hb_err_set(x->err, HB_EINVAL, "error parsing regexp: %s: `%.*s`", (const char *)msg, (int)re->u.regex.n,
-                   re->u.regex.p);
+    char msg[256];
+    if (!(r->code = hb_iql_regex_compile(re->u.regex.p, re->u.regex.n, msg, sizeof msg))) {
+        hb_err_set(x->err, HB_EINVAL, "error parsing regexp: %s: `%.*s`", msg, (int)re->u.regex.n, re->u.regex.p);
         free(r);
         return NULL;
     }
-    pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
     if (!(r->md = pcre2_match_data_create_from_pattern(r->code, NULL))) {
         pcre2_code_free(r->code);
         free(r);

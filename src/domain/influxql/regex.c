@@ -663,3 +663,21 @@ int hb_iql_regex_check(const char *pattern, size_t n, char *msg, size_t msglen)
     }
     return rc;
 }
+
+pcre2_code *hb_iql_regex_compile(const char *pattern, size_t n, char *msg, size_t msglen)
+{
+    int ec;
+    PCRE2_SIZE off;
+    uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, n, opts, &ec, &off, NULL);
+    if (!code)   /* a pattern that is not valid UTF-8 itself: bytewise */
+        code = pcre2_compile((PCRE2_SPTR)pattern, n, PCRE2_DOLLAR_ENDONLY, &ec, &off, NULL);
+    if (!code) {
+        PCRE2_UCHAR text[256];
+        pcre2_get_error_message(ec, text, sizeof text);
+        snprintf(msg, msglen, "%s", (const char *)text);
+        return NULL;
+    }
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    return code;
+}
