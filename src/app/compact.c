@@ -34,14 +34,6 @@ void hb_compactor_stats(hb_compactor *c, hb_compact_stats *out)
     pthread_mutex_unlock(&c->stats_lock);
 }
 
-static int cmp_seq(const void *a, const void *b)
-{
-    const hb_file_entry *x = a, *y = b;
-    if (x->seq != y->seq)
-        return x->seq < y->seq ? -1 : 1;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
 /* Merge files[0..n) (one bucket, sorted by (seq, id)) into one new file. */
 static int merge_bucket(hb_compactor *c, hb_file_entry *files, size_t n, int64_t hour, hb_err *err)
 {
@@ -170,7 +162,7 @@ int hb_compact_now(hb_compactor *c, hb_err *err)
         i = j;
         if (nb < (size_t)c->min_files)
             continue;
-        qsort(bucket, nb, sizeof *bucket, cmp_seq);
+        qsort(bucket, nb, sizeof *bucket, hb_file_entry_cmp_seq);
         hb_err e2;
         int rc = merge_bucket(c, bucket, nb, hb_layout_hour(bucket[0].min_time), &e2);
         if (!rc)

@@ -43,6 +43,14 @@ void hb_file_entries_free(hb_file_entry *v, size_t n)
     free(v);
 }
 
+int hb_file_entry_cmp_seq(const void *a, const void *b)
+{
+    const hb_file_entry *x = a, *y = b;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
 static int entry_copy(hb_file_entry *dst, const hb_file_entry *src)
 {
     *dst = *src;

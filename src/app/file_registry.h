@@ -76,4 +76,8 @@ int hb_registry_has_path(hb_registry *r, const char *path);
 
 void hb_file_entries_free(hb_file_entry *v, size_t n);
 
+/* qsort order of hb_file_entry by (seq, id): older data first, the merge
+ * priority of files holding the same points. */
+int hb_file_entry_cmp_seq(const void *a, const void *b);
+
 #endif

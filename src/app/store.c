@@ -39,14 +39,6 @@ void hb_store_destroy(hb_store *s)
     pthread_mutex_destroy(&s->gc_lock);
 }
 
-static int cmp_seq(const void *a, const void *b)
-{
-    const hb_file_entry *x = a, *y = b;
-    if (x->seq != y->seq)
-        return x->seq < y->seq ? -1 : 1;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
 /* Record an open snapshot's epoch. Caller holds gc_lock. */
 static int pin_push(hb_store *s, uint64_t epoch)
 {
@@ -88,7 +80,7 @@ int hb_store_snapshot(hb_store *s, const char *db, const char *rp, hb_snapshot *
         return rc ? rc : hb_err_set(err, HB_ENOMEM, "out of memory");
     }
     if (out->nfiles > 1)
-        qsort(out->files, out->nfiles, sizeof *out->files, cmp_seq);
+        qsort(out->files, out->nfiles, sizeof *out->files, hb_file_entry_cmp_seq);
     return HB_OK;
 }
 
