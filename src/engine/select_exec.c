@@ -46,10 +46,19 @@ static int same_key(hb_slice a, hb_slice b)
 int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ctx, hb_err *err)
 {
     hb_store *st = p->env->store;
-    hb_snapshot snap;
-    int rc = hb_store_snapshot(st, m->db, m->rp, &snap, err);
-    if (rc)
-        return rc;
+    /* one snapshot per database and policy for the whole statement: every
+     * measurement is read at the same moment, the registry copied once */
+    int rc;
+    if (!p->snap_db || strcmp(p->snap_db, m->db) || strcmp(p->snap_rp, m->rp)) {
+        if (p->snap_db)
+            hb_store_release(st, &p->snap);
+        p->snap_db = NULL;
+        if ((rc = hb_store_snapshot(st, m->db, m->rp, &p->snap, err)))
+            return rc;
+        p->snap_db = m->db;
+        p->snap_rp = m->rp;
+    }
+    const hb_snapshot *snap = &p->snap;
     hb_scan_source *src = NULL;
     size_t nsrc = 0;
     hb_scan *sc = NULL;
@@ -57,9 +66,9 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ct
     hb_buf_init(&gkey, 0);
     hb_slice *tagvals = NULL;
     int *gcol = NULL;
-    for (size_t i = 0; i < snap.nmemtables; i++)
-        hb_memtable_rdlock(snap.memtables[i]);
-    if ((rc = hb_store_sources(st, &snap, m->db, m->rp, m->name, p->tmin, p->tmax, &src, &nsrc, err)))
+    for (size_t i = 0; i < snap->nmemtables; i++)
+        hb_memtable_rdlock(snap->memtables[i]);
+    if ((rc = hb_store_sources(st, snap, m->db, m->rp, m->name, p->tmin, p->tmax, &src, &nsrc, err)))
         goto out;
     size_t nf = 0;
     const char **fields = sel_plan_fields(p, m, &nf);
@@ -146,9 +155,8 @@ out:
     hb_buf_free(&gkey);
     if (src)
         hb_store_sources_release(st, src, nsrc);
-    for (size_t i = 0; i < snap.nmemtables; i++)
-        hb_memtable_unlock(snap.memtables[i]);
-    hb_store_release(st, &snap);
+    for (size_t i = 0; i < snap->nmemtables; i++)
+        hb_memtable_unlock(snap->memtables[i]);
     return rc < 0 ? rc : HB_OK;
 }
 
@@ -353,24 +361,11 @@ static sel_out_series *group_series(raw_ctx *x, const char *gkey, size_t gklen, 
     return o;
 }
 
-typedef struct trim_ref {
-    int64_t t;
-    size_t i;
-} trim_ref;
-
-static int cmp_trim(const void *a, const void *b)
-{
-    const trim_ref *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
 /* Keep the first (desc: last) keep rows of o in (time, arrival) order,
  * in that order. */
 static int trim_rows(sel_out_series *o, size_t width, size_t keep, int desc)
 {
-    trim_ref *ord = malloc(o->nrows * sizeof *ord);
+    row_ref *ord = malloc(o->nrows * sizeof *ord);
     hb_value *nv = malloc((keep + 1) * width * sizeof *nv);
     if (!ord || !nv) {
         free(ord);
@@ -378,8 +373,8 @@ static int trim_rows(sel_out_series *o, size_t width, size_t keep, int desc)
         return HB_ENOMEM;
     }
     for (size_t r = 0; r < o->nrows; r++)
-        ord[r] = (trim_ref){ o->rows[r * width].v.i, r };
-    qsort(ord, o->nrows, sizeof *ord, cmp_trim);
+        ord[r] = (row_ref){ o->rows[r * width].v.i, r };
+    qsort(ord, o->nrows, sizeof *ord, cmp_row);
     size_t from = desc ? o->nrows - keep : 0;
     for (size_t k = 0; k < keep; k++)
         memcpy(&nv[k * width], &o->rows[ord[from + k].i * width], width * sizeof *nv);
@@ -512,6 +507,8 @@ int hb_select_exec(const hb_select_env *env, const hb_iql_select *s, hb_query_re
         hb_field_info_free(p.meas[i].fields, p.meas[i].nfields);
         hb_strv_free(p.meas[i].tags, p.meas[i].ntags);
     }
+    if (p.snap_db)
+        hb_store_release(env->store, &p.snap);
     hb_u64map_free(&p.binds);
     hb_arena_free(&a);
     return rc;

@@ -59,6 +59,8 @@ typedef struct sel_plan {
     size_t ngregex;
     int desc;                       /* ORDER BY time DESC */
     hb_u64map binds;                /* expr pointer -> sel_bind * (current measurement) */
+    hb_snapshot snap;               /* buffer + files of snap_db.snap_rp, shared by its measurements */
+    const char *snap_db, *snap_rp;  /* NULL: no snapshot taken yet */
 } sel_plan;
 
 /* Evaluation context of one row. */
