@@ -1,51 +1,44 @@
 /* Parquet file sources of a scan (see scan.c for the merge).
  *
- * A file source holds one row group at a time, decoded into its own arena:
- * the time column, every tag column of the file (the series key needs them
- * all) and the projected field columns. Loading a row group:
- *   1. skip row groups whose time statistics miss [tmin, tmax];
- *   2. decode the columns (arena reset first: the previous row group's
- *      strings and keys die here, hence the block cut in scan.c). The
- *      arena is sized from the footer for the largest row group, so its
- *      one block is reused by every load (fresh memory is expensive: page
- *      faults cost more than the decoding on some VMs);
- *   3. mark rows whose tag values differ from the previous row (column by
- *      column, comparing slices: dictionary-decoded strings share pointers,
- *      so equal values are usually equal pointers) and split the row group
- *      into series segments; build each segment's series key once;
- *   4. check the file's order (series keys increasing, times strictly
- *      increasing within a series, also across row groups): the merge
- *      relies on it, a file breaking it is HB_ECORRUPT;
- *   5. cut each segment down to its rows inside [tmin, tmax] (a binary
- *      search: times are sorted within a series).
- * Runs of rows are then copied column by column (memcpy of values, bitmap
- * copy of validity). */
+ * A file source reads its file through the file's series index
+ * (file_index.h: per row group, the runs of rows of each series with their
+ * key, tag values and time bounds, built once per file). Loading a row
+ * group:
+ *   1. skip it when its time statistics miss [tmin, tmax];
+ *   2. pick the index runs that may hold rows in [tmin, tmax] and, with a
+ *      series filter, that the filter wants: no value is decoded for this;
+ *   3. decode the time column and the projected field columns, only the
+ *      pages holding picked rows (arena reset first: the previous row
+ *      group's strings die here, hence the block cut in scan.c). The arena
+ *      is sized from the footer for the largest row group, so its one block
+ *      is reused by every load (fresh memory is expensive: page faults cost
+ *      more than the decoding on some VMs);
+ *   4. cut runs that straddle tmin or tmax down to their rows inside (a
+ *      binary search: times are sorted within a series).
+ * Tag columns are never decoded by a scan: their values come from the
+ * index runs. Runs of rows are copied column by column (memcpy of values,
+ * bitmap copy of validity; tag values repeated). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/series_key.h"
+#include "engine/file_index.h"
 #include "engine/scan_internal.h"
 
 #define FILE_ARENA_BLOCK ((size_t)256 << 10)
 #define FILE_ARENA_MAX_HINT ((uint64_t)1 << 30)
 
-static int find_role(const hb_pq_reader *r, const char *name, hb_pq_role role)
-{
-    return hb_pq_reader_find_col_role(r, name, role);
-}
-
-/* Arena bytes the largest row group of the file will need (values,
- * validity, string bytes, the change marks, some keys), from the footer;
- * 0 when implausible (the arena then grows as needed). */
+/* Arena bytes the largest row group of the file will need (time and field
+ * values, validity, string bytes), from the footer; 0 when implausible (the
+ * arena then grows as needed). */
 static size_t rg_bytes(const hb_scan *s, const scan_src *src)
 {
     const hb_pq_file_meta *m = hb_pq_reader_meta(src->reader);
     uint64_t best = 0;
     for (size_t rg = 0; rg < src->nrg; rg++) {
-        uint64_t n = hb_pq_reader_rg_rows(src->reader, rg), b = n + 4096;
+        uint64_t n = hb_pq_reader_rg_rows(src->reader, rg), b = 4096;
         for (size_t j = 0; j < s->ncols; j++) {
-            if (src->map[j] < 0)
+            if (src->map[j] < 0 || (j >= 1 && j <= s->ntags))
                 continue;
             b += n * s->out.esz[j] + (n + 7) / 8 + 64;
             const hb_pq_column_meta *cm = m->row_groups[rg].columns[src->map[j]].meta_data;
@@ -62,28 +55,31 @@ static size_t rg_bytes(const hb_scan *s, const scan_src *src)
 
 int scan_file_init(hb_scan *s, scan_src *src, hb_err *err)
 {
-    const hb_pq_reader *r = src->reader;
+    hb_pq_reader *r = src->reader;
     int tc = hb_pq_reader_time_col(r);
     if (tc < 0)
         return hb_err_set(err, HB_EUNSUPP, "parquet file %s has no time column", hb_pq_reader_key(r));
+    int rc = hb_fidx_get(r, s->meas.p, &src->ix, err);
+    if (rc)
+        return rc;
     src->map = malloc(s->ncols * sizeof *src->map);
     src->vec = calloc(s->ncols, sizeof *src->vec);
-    src->tagcols = malloc((s->ntags ? s->ntags : 1) * sizeof *src->tagcols);
-    src->tagbuf = malloc((s->ntags ? s->ntags : 1) * sizeof *src->tagbuf);
-    if (!src->map || !src->vec || !src->tagcols || !src->tagbuf)
+    src->tagslot = malloc(s->ncols * sizeof *src->tagslot);
+    if (!src->map || !src->vec || !src->tagslot)
         return hb_err_set(err, HB_ENOMEM, "out of memory opening a scan of %s", hb_pq_reader_key(r));
     src->map[0] = tc;
+    src->tagslot[0] = -1;
     src->nrg = hb_pq_reader_row_groups(r);
     for (size_t j = 1; j < s->ncols; j++) {
         int tag = j <= s->ntags;
-        src->map[j] = find_role(r, s->cols[j].name, tag ? HB_PQ_TAG : HB_PQ_FIELD);
-        /* output tag columns are sorted by name, so these are too */
-        if (tag && src->map[j] >= 0)
-            src->tagcols[src->ntagcols++] = (uint32_t)j;
+        src->map[j] = hb_pq_reader_find_col_role(r, s->cols[j].name, tag ? HB_PQ_TAG : HB_PQ_FIELD);
+        src->tagslot[j] = -1;
+        for (size_t k = 0; tag && src->map[j] >= 0 && k < src->ix->ntags; k++)
+            if (src->ix->tagcol[k] == (uint32_t)src->map[j])
+                src->tagslot[j] = (int32_t)k;
     }
     size_t est = rg_bytes(s, src);
     hb_arena_init(&src->arena, est > FILE_ARENA_BLOCK ? est : FILE_ARENA_BLOCK, 0);
-    hb_buf_init(&src->lastkey, 0);
     src->state = SRC_PENDING;
     return HB_OK;
 }
@@ -92,115 +88,101 @@ void scan_file_free(scan_src *src)
 {
     free(src->map);
     free(src->vec);
-    free(src->tagcols);
-    free(src->tagbuf);
+    free(src->tagslot);
     free(src->segs);
+    free(src->ranges);
     hb_arena_free(&src->arena);
-    hb_buf_free(&src->lastkey);
 }
 
-static inline int slice_same(const hb_slice *x, const hb_slice *y)
+/* Whether the series filter wants the series of run. */
+static int run_wanted(hb_scan *s, const scan_src *src, const hb_fidx_run *run)
 {
-    return x->n == y->n && (x->p == y->p || x->n == 0 || memcmp(x->p, y->p, x->n) == 0);
+    for (size_t j = 1; j <= s->ntags; j++)
+        s->ftags[j] = src->tagslot[j] >= 0 ? run->tagv[src->tagslot[j]] : (hb_slice){ NULL, 0 };
+    return s->filter(s->filter_ctx, s->ftags);
 }
 
-/* chg[r] |= row r's value of tag column v differs from row r-1's. */
-static void mark_changes(const hb_pq_colvec *v, size_t n, uint8_t *chg)
+static int grow_segs(scan_src *src, size_t want)
 {
-    const hb_slice *vals = v->values;
-    if (!v->valid) {
-        for (size_t r = 1; r < n; r++)
-            chg[r] |= !slice_same(&vals[r], &vals[r - 1]);
-        return;
-    }
-    for (size_t r = 1; r < n; r++) {
-        int a = hb_pq_valid(v->valid, r), b = hb_pq_valid(v->valid, r - 1);
-        chg[r] |= a != b || (a && !slice_same(&vals[r], &vals[r - 1]));
-    }
-}
-
-static int corrupt(const scan_src *src, size_t rg, size_t row, const char *what, hb_err *err)
-{
-    return hb_err_set(err, HB_ECORRUPT, "parquet file %s, row group %zu, row %zu: %s",
-                      hb_pq_reader_key(src->reader), rg, row, what);
-}
-
-/* Series key of row r from its non-null tags (tag columns in name order),
- * in the source arena. */
-static int row_key(hb_scan *s, scan_src *src, size_t r, hb_slice *out)
-{
-    uint32_t nt = 0;
-    for (uint32_t k = 0; k < src->ntagcols; k++) {
-        const hb_pq_colvec *v = &src->vec[src->tagcols[k]];
-        if (hb_pq_valid(v->valid, r))
-            src->tagbuf[nt++] = (hb_tag){ s->colname[src->tagcols[k]], ((const hb_slice *)v->values)[r] };
-    }
-    size_t len = hb_series_key_len(s->meas, src->tagbuf, nt);
-    char *p = hb_arena_alloc(&src->arena, len ? len : 1);
-    if (!p)
+    if (want <= src->segcap)
+        return HB_OK;
+    size_t nc = src->segcap ? src->segcap : 64;
+    while (nc < want)
+        nc *= 2;
+    scan_seg *ns = realloc(src->segs, nc * sizeof *ns);
+    if (!ns)
         return HB_ENOMEM;
-    hb_series_key_write(p, s->meas, src->tagbuf, nt);
-    *out = (hb_slice){ p, len };
+    src->segs = ns;
+    hb_pq_rowrange *nr = realloc(src->ranges, nc * sizeof *nr);
+    if (!nr)
+        return HB_ENOMEM;
+    src->ranges = nr;
+    src->segcap = nc;
     return HB_OK;
 }
 
-/* Split the loaded row group (n rows) into series segments, check the
- * order, apply the time filter (all_in: every row is in range). */
-static int build_segments(hb_scan *s, scan_src *src, size_t rg, size_t n, int all_in, hb_err *err)
+/* Pick the runs of row group rg to read into src->segs; 1 when any. */
+static int pick_runs(hb_scan *s, scan_src *src, size_t rg, hb_err *err)
 {
-    const int64_t *t = src->times;
-    uint8_t *chg = hb_arena_calloc(&src->arena, n);
-    if (!chg)
-        return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
-    chg[0] = 1;
-    for (uint32_t k = 0; k < src->ntagcols; k++)
-        mark_changes(&src->vec[src->tagcols[k]], n, chg);
-    for (size_t r = 1; r < n; r++)
-        if (!chg[r] && t[r] <= t[r - 1])
-            return corrupt(src, rg, r, t[r] == t[r - 1] ? "two rows of one series with the same time"
-                                                        : "rows of a series not sorted by time", err);
+    const hb_fidx_rg *ir = &src->ix->rgs[rg];
     src->nseg = 0;
-    hb_slice prev = { NULL, 0 };
-    for (size_t a = 0; a < n;) {
-        const uint8_t *nx = a + 1 < n ? memchr(chg + a + 1, 1, n - a - 1) : NULL;
-        size_t b = nx ? (size_t)(nx - chg) : n;
-        hb_slice key;
-        if (row_key(s, src, a, &key))
-            return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
-        if (a > 0) {
-            if (scan_keycmp(prev, key) >= 0)
-                return corrupt(src, rg, a, "rows not sorted by series key", err);
-        } else if (src->has_last) {
-            int c = scan_keycmp((hb_slice){ src->lastkey.data, src->lastkey.len }, key);
-            if (c > 0 || (c == 0 && src->lasttime >= t[0]))
-                return corrupt(src, rg, 0, "rows not sorted by series key and time across row groups", err);
-        }
-        prev = key;
-        size_t lo = a, hi = b;
-        if (!all_in) {
-            lo = s->tmin == INT64_MIN ? a : scan_lower_bound(t, a, b, s->tmin);
-            hi = s->tmax == INT64_MAX ? b : scan_lower_bound(t, lo, b, s->tmax + 1);
-        }
-        if (lo < hi) {
-            if (src->nseg == src->segcap) {
-                size_t nc = src->segcap ? src->segcap * 2 : 64;
-                scan_seg *ns = realloc(src->segs, nc * sizeof *ns);
-                if (!ns)
-                    return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
-                src->segs = ns;
-                src->segcap = nc;
-            }
-            src->segs[src->nseg++] = (scan_seg){ (uint32_t)lo, (uint32_t)hi, key };
-            s->stats.rows_in += hi - lo;
-        }
-        a = b;
-    }
-    hb_buf_reset(&src->lastkey);
-    if (hb_buf_append(&src->lastkey, prev.p, prev.n))
+    if (grow_segs(src, ir->nruns))
         return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
-    src->lasttime = t[n - 1];
-    src->has_last = 1;
+    for (size_t i = 0; i < ir->nruns; i++) {
+        const hb_fidx_run *run = &ir->runs[i];
+        if (run->tmax < s->tmin || run->tmin > s->tmax)
+            continue;
+        if (s->filter && !run_wanted(s, src, run))
+            continue;
+        src->segs[src->nseg++] = (scan_seg){ run->start, run->end, run->key, run->tagv };
+    }
+    return src->nseg > 0;
+}
+
+/* Decode the time and field columns of row group rg, only the pages holding
+ * the picked runs' rows. */
+static int decode_picked(hb_scan *s, scan_src *src, size_t rg, hb_err *err)
+{
+    size_t nr = 0;
+    for (size_t g = 0; g < src->nseg; g++) {
+        const scan_seg *sg = &src->segs[g];
+        if (nr && src->ranges[nr - 1].hi == sg->start)
+            src->ranges[nr - 1].hi = sg->end;
+        else
+            src->ranges[nr++] = (hb_pq_rowrange){ sg->start, sg->end };
+    }
+    if (nr == 1 && src->ranges[0].lo == 0 && src->ranges[0].hi == hb_pq_reader_rg_rows(src->reader, rg))
+        nr = 0;   /* every row */
+    for (size_t j = 0; j < s->ncols; j++) {
+        src->vec[j] = (hb_pq_colvec){ NULL, NULL };
+        if (src->map[j] < 0 || (j >= 1 && j <= s->ntags))
+            continue;
+        int rc = hb_pq_reader_read_rows(src->reader, rg, (size_t)src->map[j], src->ranges, nr, &src->arena,
+                                        &src->vec[j], err);
+        if (rc)
+            return rc;
+    }
+    src->times = src->vec[0].values;
     return HB_OK;
+}
+
+/* Cut the picked runs to their rows inside [tmin, tmax]; drop empty ones. */
+static void trim_runs(hb_scan *s, scan_src *src)
+{
+    size_t k = 0;
+    for (size_t g = 0; g < src->nseg; g++) {
+        scan_seg sg = src->segs[g];
+        const int64_t *t = src->times;
+        if (s->tmin != INT64_MIN && t[sg.start] < s->tmin)
+            sg.start = (uint32_t)scan_lower_bound(t, sg.start, sg.end, s->tmin);
+        if (s->tmax != INT64_MAX && sg.start < sg.end && t[sg.end - 1] > s->tmax)
+            sg.end = (uint32_t)scan_lower_bound(t, sg.start, sg.end, s->tmax + 1);
+        if (sg.start < sg.end) {
+            s->stats.rows_in += sg.end - sg.start;
+            src->segs[k++] = sg;
+        }
+    }
+    src->nseg = k;
 }
 
 static void set_head(scan_src *src)
@@ -216,17 +198,16 @@ int scan_file_load(hb_scan *s, scan_src *src, hb_err *err)
     while (src->rg < src->nrg) {
         size_t rg = src->rg++;
         int64_t lo, hi;
-        int all_in = 0;
-        if (hb_pq_reader_rg_time_range(r, rg, &lo, &hi) == HB_OK) {
-            if (hi < s->tmin || lo > s->tmax) {
-                s->stats.row_groups_skipped++;
-                continue;
-            }
-            all_in = lo >= s->tmin && hi <= s->tmax;
-        }
-        size_t n = (size_t)hb_pq_reader_rg_rows(r, rg);
-        if (n == 0)
+        if (hb_pq_reader_rg_time_range(r, rg, &lo, &hi) == HB_OK && (hi < s->tmin || lo > s->tmax)) {
+            s->stats.row_groups_skipped++;
             continue;
+        }
+        if ((rc = pick_runs(s, src, rg, err)) < 0)
+            return rc;
+        if (rc == 0) {
+            s->stats.row_groups_skipped++;
+            continue;
+        }
         /* hb_arena_reset keeps only the first block: when the last row
          * group needed more, start over with one block that holds it all,
          * so that row groups reuse the same memory instead of freeing and
@@ -238,48 +219,9 @@ int scan_file_load(hb_scan *s, scan_src *src, hb_err *err)
         } else {
             hb_arena_reset(&src->arena);
         }
-        src->nseg = 0;
-        /* time and tags first: with a series filter the fields are only
-         * decoded when some series of the row group is wanted */
-        size_t first_field = s->filter ? 1 + s->ntags : s->ncols;
-        for (size_t j = 0; j < s->ncols; j++) {
-            src->vec[j] = (hb_pq_colvec){ NULL, NULL };
-            if (src->map[j] < 0 || j >= first_field)
-                continue;
-            if ((rc = hb_pq_reader_read(r, rg, (size_t)src->map[j], &src->arena, &src->vec[j], err)))
-                return rc;
-        }
-        const hb_pq_colvec *tv = &src->vec[0];
-        for (size_t i = 0; tv->valid && i < n; i++)
-            if (!hb_pq_valid(tv->valid, i))
-                return corrupt(src, rg, i, "null time", err);
-        src->times = tv->values;
-        if ((rc = build_segments(s, src, rg, n, all_in, err)))
+        if ((rc = decode_picked(s, src, rg, err)))
             return rc;
-        if (s->filter && src->nseg) {
-            size_t k = 0;
-            for (size_t g = 0; g < src->nseg; g++) {
-                size_t row = src->segs[g].start;
-                for (size_t j = 1; j <= s->ntags; j++) {
-                    const hb_pq_colvec *v = &src->vec[j];
-                    s->ftags[j] = v->values && hb_pq_valid(v->valid, row) ? ((const hb_slice *)v->values)[row]
-                                                                          : (hb_slice){ NULL, 0 };
-                    if (s->ftags[j].n == 0 && v->values && hb_pq_valid(v->valid, row))
-                        s->ftags[j].p = "";
-                }
-                if (s->filter(s->filter_ctx, s->ftags))
-                    src->segs[k++] = src->segs[g];
-            }
-            src->nseg = k;
-            if (!k) {
-                s->stats.row_groups_skipped++;
-                continue;
-            }
-            for (size_t j = first_field; j < s->ncols; j++)
-                if (src->map[j] >= 0 &&
-                    (rc = hb_pq_reader_read(r, rg, (size_t)src->map[j], &src->arena, &src->vec[j], err)))
-                    return rc;
-        }
+        trim_runs(s, src);
         s->stats.row_groups_read++;
         if (src->nseg) {
             src->si = 0;
@@ -293,12 +235,23 @@ int scan_file_load(hb_scan *s, scan_src *src, hb_err *err)
     return HB_OK;
 }
 
-/* Rows [r0, r0+cnt) of the row group to the end of the block. */
-static void copy_rows(hb_scan *s, const scan_src *src, size_t r0, size_t cnt, hb_slice key)
+/* Rows [r0, r0+cnt) of the row group (all of segment sg) to the end of the
+ * block. */
+static void copy_rows(hb_scan *s, const scan_src *src, const scan_seg *sg, size_t r0, size_t cnt)
 {
     scan_out *o = &s->out;
     size_t d = o->n;
     for (size_t j = 0; j < s->ncols; j++) {
+        if (j >= 1 && j <= s->ntags) {
+            int32_t slot = src->tagslot[j];
+            if (slot < 0 || !sg->tagv[slot].p)
+                continue;
+            hb_slice *dst = (hb_slice *)o->vals[j] + d;
+            for (size_t i = 0; i < cnt; i++)
+                dst[i] = sg->tagv[slot];
+            scan_bits_set(o->valid[j], d, cnt);
+            continue;
+        }
         const hb_pq_colvec *v = &src->vec[j];
         if (!v->values)
             continue;
@@ -309,7 +262,7 @@ static void copy_rows(hb_scan *s, const scan_src *src, size_t r0, size_t cnt, hb
     }
     hb_slice *k = o->keys + d;
     for (size_t i = 0; i < cnt; i++)
-        k[i] = key;
+        k[i] = sg->key;
     o->n += cnt;
 }
 
@@ -331,7 +284,7 @@ size_t scan_file_run(hb_scan *s, scan_src *src, const scan_src *bound, size_t sp
             cnt = space - done;
         if (!cnt)
             break;
-        copy_rows(s, src, src->pos, cnt, sg->key);
+        copy_rows(s, src, sg, src->pos, cnt);
         done += cnt;
         src->pos += (uint32_t)cnt;
         if (src->pos < sg->end)
@@ -348,6 +301,11 @@ size_t scan_file_run(hb_scan *s, scan_src *src, const scan_src *bound, size_t sp
 
 const void *scan_file_value(const hb_scan *s, const scan_src *src, size_t col)
 {
+    if (col >= 1 && col <= s->ntags) {
+        int32_t slot = src->tagslot[col];
+        const hb_slice *v = slot >= 0 ? &src->segs[src->si].tagv[slot] : NULL;
+        return v && v->p ? v : NULL;
+    }
     const hb_pq_colvec *v = &src->vec[col];
     if (!v->values || !hb_pq_valid(v->valid, src->pos))
         return NULL;

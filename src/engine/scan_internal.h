@@ -26,6 +26,7 @@ typedef enum { SRC_PENDING = 0, SRC_READY, SRC_DONE } scan_src_state;
 typedef struct scan_seg {
     uint32_t start, end;
     hb_slice key;
+    const hb_slice *tagv;      /* FILE: tag values by index slot (file_index.h) */
 } scan_seg;
 
 typedef struct scan_src {
@@ -43,16 +44,13 @@ typedef struct scan_src {
     hb_arena arena;            /* the loaded row group; reset by each load */
     size_t rg, nrg;            /* next row group to look at, row groups in the file */
     const int64_t *times;      /* the loaded row group's times */
-    hb_pq_colvec *vec;         /* [ncols] loaded columns; values NULL = the file has no such column */
-    uint32_t *tagcols;         /* output columns of this file's tags, in name order */
-    uint32_t ntagcols;
-    hb_tag *tagbuf;            /* [ntagcols] scratch for key building */
+    hb_pq_colvec *vec;         /* [ncols] loaded time and field columns; values NULL = not loaded */
+    const struct hb_fidx *ix;  /* the file's series index (owned by the reader) */
+    int32_t *tagslot;          /* [ncols] index slot of each output tag column; -1 = none */
     scan_seg *segs;
     size_t nseg, segcap, si;   /* segments of the loaded row group, the current one */
+    hb_pq_rowrange *ranges;    /* [segcap] rows to decode */
     uint32_t pos;              /* current row of the loaded row group */
-    hb_buf lastkey;            /* last series key of the previous row group (order check) */
-    int64_t lasttime;
-    int has_last;
 
     /* MEMTABLE */
     const hb_mt_table *table;

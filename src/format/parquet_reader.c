@@ -258,6 +258,7 @@ static int open_sized(hb_storage_port *st, const char *key, uint64_t size, hb_pq
     if (!r)
         return hb_err_set(err, HB_ENOMEM, "out of memory");
     atomic_init(&r->refs, 1);
+    pthread_mutex_init(&r->aux_mu, NULL);
     r->st = st;
     r->size = size;
     r->time_col = -1;
@@ -362,6 +363,7 @@ static int open_sized(hb_storage_port *st, const char *key, uint64_t size, hb_pq
 out:
     free(footer);
     if (r) {
+        pthread_mutex_destroy(&r->aux_mu);
         hb_arena_free(&r->arena);
         free(r);
     }
@@ -382,8 +384,28 @@ void hb_pq_reader_close(hb_pq_reader *r)
 {
     if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
         return;
+    if (r->aux && r->aux_free)
+        r->aux_free(r->aux);
+    pthread_mutex_destroy(&r->aux_mu);
     hb_arena_free(&r->arena);
     free(r);
+}
+
+int hb_pq_reader_aux(hb_pq_reader *r, hb_pq_aux_build_fn build, void *ctx, void (*free_fn)(void *), void **out,
+                     hb_err *err)
+{
+    int rc = HB_OK;
+    pthread_mutex_lock(&r->aux_mu);
+    if (!r->aux) {
+        void *p = NULL;
+        if ((rc = build(r, ctx, &p, err)) == HB_OK) {
+            r->aux = p;
+            r->aux_free = free_fn;
+        }
+    }
+    *out = r->aux;
+    pthread_mutex_unlock(&r->aux_mu);
+    return rc;
 }
 
 const char *hb_pq_reader_key(const hb_pq_reader *r) { return r->key; }

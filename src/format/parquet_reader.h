@@ -110,6 +110,28 @@ int hb_pq_reader_rg_time_range(const hb_pq_reader *r, size_t rg, int64_t *min, i
 int hb_pq_reader_read(const hb_pq_reader *r, size_t rg, size_t col, hb_arena *arena, hb_pq_colvec *out,
                       hb_err *err);
 
+/* A half-open row range [lo, hi) of a row group. */
+typedef struct hb_pq_rowrange {
+    uint64_t lo, hi;
+} hb_pq_rowrange;
+
+/* Like hb_pq_reader_read, but data pages holding none of the rows of
+ * want[0..nwant) (sorted by lo, disjoint) are skipped without being
+ * decompressed: the values and validity of rows outside every range are
+ * unspecified. nwant 0 = every row (hb_pq_reader_read). */
+int hb_pq_reader_read_rows(const hb_pq_reader *r, size_t rg, size_t col, const hb_pq_rowrange *want, size_t nwant,
+                           hb_arena *arena, hb_pq_colvec *out, hb_err *err);
+
+/* Data derived from a file once and kept with its reader (the query
+ * engine's series index): the first call builds it with build(r, ctx) (under the
+ * reader's lock, so one thread builds while others wait); later calls
+ * return the same pointer, valid while the caller holds its reference.
+ * free_fn releases it with the reader. A failed build is not kept (the next
+ * call tries again). One kind of derived data per reader. */
+typedef int (*hb_pq_aux_build_fn)(const hb_pq_reader *r, void *ctx, void **out, hb_err *err);
+int hb_pq_reader_aux(hb_pq_reader *r, hb_pq_aux_build_fn build, void *ctx, void (*free_fn)(void *), void **out,
+                     hb_err *err);
+
 /* ---- footer cache ----------------------------------------------------------
  * A small thread-safe LRU of open readers keyed by (storage port, key, file
  * size): re-opening a cached file costs one size() call instead of reading

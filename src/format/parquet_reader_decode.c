@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <zstd.h>
 
 #include "format/parquet_enc.h"
@@ -46,10 +47,60 @@ typedef struct dctx {
     hb_err *err;
     uint64_t page_off;     /* file offset of the current page header */
     ZSTD_DCtx *zd;
-    scratch page, defs, idx;
+    scratch page, defs, idx;   /* moved in from and back to the thread's tl_state */
     void *dict;            /* dictionary entries in output form, NULL = none */
     uint32_t dict_n;
 } dctx;
+
+/* Per-thread decoding state kept between calls: a zstd context and the
+ * scratch buffers (chunk bytes, decompressed page, levels, indices), so a
+ * query decoding thousands of small pages does not allocate for each. */
+typedef struct tl_state {
+    ZSTD_DCtx *zd;
+    scratch chunk, page, defs, idx;
+} tl_state;
+
+static pthread_key_t tl_key;
+static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
+
+static void tl_free(void *p)
+{
+    tl_state *t = p;
+    if (!t)
+        return;
+    ZSTD_freeDCtx(t->zd);
+    free(t->chunk.p);
+    free(t->page.p);
+    free(t->defs.p);
+    free(t->idx.p);
+    free(t);
+}
+
+static void tl_init(void) { (void)pthread_key_create(&tl_key, tl_free); }
+
+/* This thread's state, NULL when out of memory. */
+static tl_state *tl_get(void)
+{
+    pthread_once(&tl_once, tl_init);
+    tl_state *t = pthread_getspecific(tl_key);
+    if (!t && (t = calloc(1, sizeof *t)) && pthread_setspecific(tl_key, t)) {
+        free(t);
+        t = NULL;
+    }
+    return t;
+}
+
+/* Scratch larger than this is given back after the call instead of kept. */
+#define TL_KEEP_MAX ((size_t)8 << 20)
+
+static void tl_trim(scratch *s)
+{
+    if (s->cap > TL_KEEP_MAX) {
+        free(s->p);
+        s->p = NULL;
+        s->cap = 0;
+    }
+}
 
 static void *grow(scratch *s, size_t n)
 {
@@ -473,8 +524,28 @@ static int decode_v2(dctx *d, const hb_pq_page_header *h, const uint8_t *body)
     return page_values(d, dp->encoding, vp, vu, nv, defs, nnz);
 }
 
-int hb_pq_reader_read(const hb_pq_reader *r, size_t rg, size_t col, hb_arena *arena, hb_pq_colvec *out,
-                      hb_err *err)
+/* Rows of a data page from its header without decoding it; -1 for other
+ * page kinds or a header without its data page part. */
+static int64_t page_rows(const hb_pq_page_header *h)
+{
+    if (h->type == HB_PQ_DATA_PAGE && h->data_page_header)
+        return h->data_page_header->num_values;
+    if (h->type == HB_PQ_DATA_PAGE_V2 && h->data_page_header_v2)
+        return h->data_page_header_v2->num_values;
+    return -1;
+}
+
+/* Whether rows [a, b) meet one of want[*k..n) (sorted, disjoint); *k moves
+ * past ranges ending at or before a (pages come in row order). */
+static int rows_wanted(const hb_pq_rowrange *want, size_t n, size_t *k, uint64_t a, uint64_t b)
+{
+    while (*k < n && want[*k].hi <= a)
+        (*k)++;
+    return *k < n && want[*k].lo < b;
+}
+
+static int read_chunk(const hb_pq_reader *r, size_t rg, size_t col, const hb_pq_rowrange *want, size_t nwant,
+                      hb_arena *arena, hb_pq_colvec *out, hb_err *err)
 {
     out->valid = NULL;
     out->values = NULL;
@@ -486,8 +557,17 @@ int hb_pq_reader_read(const hb_pq_reader *r, size_t rg, size_t col, hb_arena *ar
         .r = r, .inf = &r->info[col], .col = r->cols[col].name, .rg = rg, .codec = cm->codec,
         .n = (uint64_t)r->meta.row_groups[rg].num_rows, .arena = arena, .err = err, .page_off = off,
     };
+    tl_state *tl = tl_get();
+    if (!tl)
+        return oom(&d);
+    /* borrow the thread's buffers for this call; given back at out */
+    d.zd = tl->zd;
+    d.page = tl->page;
+    d.defs = tl->defs;
+    d.idx = tl->idx;
     int rc;
     uint8_t *buf = NULL;
+    size_t kw = 0;
     hb_arena ha;
     hb_arena_init(&ha, 4096, (size_t)16 << 20);
     if (d.codec != HB_PQ_UNCOMPRESSED && d.codec != HB_PQ_ZSTD && d.codec != HB_PQ_SNAPPY && d.codec != HB_PQ_GZIP) {
@@ -503,7 +583,7 @@ int hb_pq_reader_read(const hb_pq_reader *r, size_t rg, size_t col, hb_arena *ar
         rc = oom(&d);
         goto out;
     }
-    if (clen > SIZE_MAX - 8 || !(buf = malloc(clen + 8))) {
+    if (clen > SIZE_MAX - 8 || !(buf = grow(&tl->chunk, clen + 8))) {
         rc = oom(&d);
         goto out;
     }
@@ -536,6 +616,18 @@ int hb_pq_reader_read(const hb_pq_reader *r, size_t rg, size_t col, hb_arena *ar
         }
         const uint8_t *body = buf + pos;
         pos += (size_t)h.compressed_page_size;
+        int64_t pr = page_rows(&h);
+        if (nwant && pr >= 0) {
+            if ((uint64_t)pr > d.n - d.done) {
+                rc = fail(&d, HB_ECORRUPT, 0, "page of %" PRId64 " values, %" PRIu64 " rows left in the row group",
+                          pr, d.n - d.done);
+                goto out;
+            }
+            if (!rows_wanted(want, nwant, &kw, d.done, d.done + (uint64_t)pr)) {
+                d.done += (uint64_t)pr;   /* skipped: its rows stay unspecified */
+                continue;
+            }
+        }
         switch (h.type) {
         case HB_PQ_DICTIONARY_PAGE:
             rc = decode_dict_page(&d, &h, body);
@@ -557,11 +649,26 @@ int hb_pq_reader_read(const hb_pq_reader *r, size_t rg, size_t col, hb_arena *ar
     out->valid = d.valid;
     rc = 0;
 out:
-    free(buf);
-    free(d.page.p);
-    free(d.defs.p);
-    free(d.idx.p);
-    ZSTD_freeDCtx(d.zd);
+    tl->zd = d.zd;
+    tl->page = d.page;
+    tl->defs = d.defs;
+    tl->idx = d.idx;
+    tl_trim(&tl->chunk);
+    tl_trim(&tl->page);
+    tl_trim(&tl->defs);
+    tl_trim(&tl->idx);
     hb_arena_free(&ha);
     return rc;
+}
+
+int hb_pq_reader_read(const hb_pq_reader *r, size_t rg, size_t col, hb_arena *arena, hb_pq_colvec *out,
+                      hb_err *err)
+{
+    return read_chunk(r, rg, col, NULL, 0, arena, out, err);
+}
+
+int hb_pq_reader_read_rows(const hb_pq_reader *r, size_t rg, size_t col, const hb_pq_rowrange *want, size_t nwant,
+                           hb_arena *arena, hb_pq_colvec *out, hb_err *err)
+{
+    return read_chunk(r, rg, col, want, nwant, arena, out, err);
 }

@@ -2,6 +2,7 @@
 #ifndef HB_FORMAT_PARQUET_READER_INTERNAL_H
 #define HB_FORMAT_PARQUET_READER_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -27,6 +28,9 @@ struct hb_pq_reader {
     hb_pq_colinfo *info;
     int time_col;
     uint64_t *chunk_off, *chunk_len;   /* [rg * ncols + col], validated */
+    pthread_mutex_t aux_mu;            /* guards building aux */
+    void *aux;                         /* hb_pq_reader_aux's data, NULL until built */
+    void (*aux_free)(void *);
 };
 
 /* Page codecs (parquet_reader_codec.c): decompress src[0..n) into exactly

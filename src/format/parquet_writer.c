@@ -51,12 +51,15 @@
  *                                the column chunk's values are PLAIN(0) BYTE_ARRAY
  *                                in pages of their own
  *     An all-null page of a string column is PLAIN with no values.
- * Page size: target opts.page_bytes (default 1 MiB) of uncompressed values.
- * INT64/DOUBLE columns take page_bytes / 8 rows per page, BOOLEAN page_bytes
- * rows; a string page is cut before the value that follows once its values
- * reach page_bytes (4 bytes per dictionary index, 4 + length per PLAIN
- * string), and always where the dictionary fallback starts. With 65,536-row
- * groups a fixed-width column chunk is a single data page.
+ * Page size: at most opts.page_rows rows (default 8192), and a target of
+ * opts.page_bytes (default 1 MiB) of uncompressed values: INT64/DOUBLE
+ * columns take min(page_rows, page_bytes / 8) rows per page, BOOLEAN
+ * min(page_rows, page_bytes); a string page is cut before the row that
+ * follows once it holds page_rows rows or its values reach page_bytes (4
+ * bytes per dictionary index, 4 + length per PLAIN string), and always where
+ * the dictionary fallback starts. So all columns of a row group share page
+ * boundaries unless a string page is cut early by bytes: a reader after a
+ * few rows decodes only the pages holding them.
  *
  * Statistics (Statistics struct) in every DataPageHeader and in every
  * ColumnMetaData: null_count, min_value and max_value (omitted when the page
@@ -122,6 +125,7 @@ void hb_pq_writer_opts_default(hb_pq_writer_opts *o)
     o->zstd_level = 1;
     o->row_group_rows = HB_PQ_DEFAULT_ROW_GROUP_ROWS;
     o->page_bytes = HB_PQ_DEFAULT_PAGE_BYTES;
+    o->page_rows = HB_PQ_DEFAULT_PAGE_ROWS;
     o->dict_max_bytes = HB_PQ_DEFAULT_DICT_MAX_BYTES;
 }
 
@@ -314,6 +318,8 @@ int hb_pq_writer_open(hb_storage_port *st, const char *key, const hb_pq_coldef *
             o.row_group_rows = opts->row_group_rows;
         if (opts->page_bytes)
             o.page_bytes = opts->page_bytes;
+        if (opts->page_rows)
+            o.page_rows = opts->page_rows;
         if (opts->dict_max_bytes)
             o.dict_max_bytes = opts->dict_max_bytes;
         o.measurement = opts->measurement;

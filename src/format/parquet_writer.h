@@ -36,6 +36,7 @@ typedef struct hb_pq_writer_opts {
     int zstd_level;             /* default 1; 0 = 1 */
     size_t row_group_rows;      /* default 65536; 0 = default; at most 2^30 */
     size_t page_bytes;          /* target uncompressed data page size; default (and 0) 1 MiB */
+    size_t page_rows;           /* at most this many rows per data page; default (and 0) 8192 */
     size_t dict_max_bytes;      /* dictionary page cap before falling back to PLAIN; default (and 0) 1 MiB */
     const char *measurement;    /* "hyperbytedb.measurement"; NULL = entry left out */
     const char *created_by;     /* FileMetaData.created_by; NULL = "hyperbytedb" */
@@ -43,6 +44,10 @@ typedef struct hb_pq_writer_opts {
 
 #define HB_PQ_DEFAULT_ROW_GROUP_ROWS 65536u
 #define HB_PQ_DEFAULT_PAGE_BYTES (1u << 20)
+/* Small enough that a reader wanting a few series of a row group decodes a
+ * fraction of it (pages are skipped whole), large enough that per-page
+ * headers and compression frames cost about 1% of a file. */
+#define HB_PQ_DEFAULT_PAGE_ROWS 8192u
 #define HB_PQ_DEFAULT_DICT_MAX_BYTES (1u << 20)
 
 typedef struct hb_pq_file_info {
@@ -54,7 +59,7 @@ typedef struct hb_pq_file_info {
 
 typedef struct hb_pq_writer hb_pq_writer;
 
-/* Fill *o with the defaults (ZSTD level 1, 65536-row groups, 1 MiB pages and
+/* Fill *o with the defaults (ZSTD level 1, 65536-row groups, 1 MiB / 8192-row pages and
  * dictionaries, no measurement). */
 void hb_pq_writer_opts_default(hb_pq_writer_opts *o);
 

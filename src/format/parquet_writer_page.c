@@ -226,6 +226,18 @@ static int string_pages(hb_pq_writer *w, hb_pqw_col *c, chunk_acc *ch, size_t ro
     int kind = -1;   /* kind of the current page's values; -1 none yet */
     int rc;
     for (size_t r = 0; r < rows; r++) {
+        if (r - r0 >= w->opts.page_rows) {
+            /* a page of nulls only: dictionary-encoded (no indices) while
+             * the chunk's dictionary values continue after it */
+            int pk = kind >= 0 ? kind : v < dv ? KIND_DICT : KIND_NATIVE;
+            if ((rc = data_page(w, c, ch, r0, r, v0, v, pk, b0, b, err)))
+                return rc;
+            r0 = r;
+            v0 = v;
+            b0 = b;
+            est = 0;
+            kind = -1;
+        }
         if (!c->def[r])
             continue;
         int k = v < dv ? KIND_DICT : KIND_PLAIN_BYTES;
@@ -257,6 +269,8 @@ static int fixed_pages(hb_pq_writer *w, hb_pqw_col *c, chunk_acc *ch, size_t row
 {
     size_t width = c->ptype == HB_PQ_BOOLEAN ? 1 : 8;
     size_t per = w->opts.page_bytes / width;
+    if (per > w->opts.page_rows)
+        per = w->opts.page_rows;
     if (per < 1)
         per = 1;
     size_t v0 = 0;

@@ -17,6 +17,7 @@
 #include "adapters/storage_memory.h"
 #include "app/memtable.h"
 #include "domain/series_key.h"
+#include "engine/file_index.h"
 #include "engine/scan.h"
 #include "engine/scan_internal.h"
 #include "format/parquet_reader.h"
@@ -474,22 +475,69 @@ static void unsorted_file(void **state)
     hb_pq_reader *r2 = write_file(&st, "db/rp/cpu/u2.parquet", cols, 3, vecs2, 3, 10, HB_PQ_CODEC_ZSTD);
     hb_pq_reader *rs[2] = { r, r2 };
     for (int k = 0; k < 2; k++) {
-        hb_scan_source src = { HB_SCAN_FILE, rs[k], NULL };
-        hb_scan *sc;
-        assert_int_equal(hb_scan_open(&src, 1, "cpu", NULL, &sc, &err), 0);
-        hb_buf got;
-        hb_buf_init(&got, 0);
-        assert_int_equal(collect(sc, 4096, &got, NULL, &err), HB_ECORRUPT);
-        assert_non_null(strstr(err.msg, k ? "u2.parquet" : "u1.parquet"));
-        assert_non_null(strstr(err.msg, "sorted"));
-        /* the scan stays failed */
-        hb_scan_block blk;
-        assert_int_equal(hb_scan_next(sc, &blk, &err), HB_ECORRUPT);
-        hb_buf_free(&got);
-        hb_scan_close(sc);
+        /* the file's series index checks the order when a scan first opens
+         * the file, and every later open gets the same answer */
+        for (int again = 0; again < 2; again++) {
+            hb_scan_source src = { HB_SCAN_FILE, rs[k], NULL };
+            hb_scan *sc = NULL;
+            assert_int_equal(hb_scan_open(&src, 1, "cpu", NULL, &sc, &err), HB_ECORRUPT);
+            assert_null(sc);
+            assert_non_null(strstr(err.msg, k ? "u2.parquet" : "u1.parquet"));
+            assert_non_null(strstr(err.msg, "sorted"));
+        }
     }
     hb_pq_reader_close(r);
     hb_pq_reader_close(r2);
+    st.close(st.self);
+}
+
+/* The series index of a file: runs per row group with key, tag values and
+ * time bounds (a series continuing into the next row group is a new run
+ * there), built once and shared by every later call; another measurement
+ * name is refused. */
+static void file_series_index(void **state)
+{
+    (void)state;
+    hb_storage_port st;
+    hb_err err;
+    assert_int_equal(hb_storage_memory_open(&st, &err), 0);
+    hb_pq_coldef cols[4] = { { "time", HB_PQ_TIME, HB_FT_INTEGER }, { "zone", HB_PQ_TAG, HB_FT_STRING },
+                             { "host", HB_PQ_TAG, HB_FT_STRING }, { "v", HB_PQ_FIELD, HB_FT_FLOAT } };
+    int64_t t[5] = { 10, 20, 5, 6, 7 };
+    hb_slice zone[5] = { S("eu"), S("eu"), S(""), S(""), S("") };
+    uint8_t zone_valid = 0x03;   /* host b has no zone */
+    hb_slice host[5] = { S("a"), S("a"), S("b"), S("b"), S("b") };
+    double v[5] = { 1, 2, 3, 4, 5 };
+    hb_pq_colvec vecs[4] = { { NULL, t }, { &zone_valid, zone }, { NULL, host }, { NULL, v } };
+    hb_pq_reader *r = write_file(&st, "db/rp/cpu/ix.parquet", cols, 4, vecs, 5, 4, HB_PQ_CODEC_ZSTD);
+    const hb_fidx *ix, *again;
+    assert_int_equal(hb_fidx_get(r, "cpu", &ix, &err), 0);
+    assert_int_equal(ix->ntags, 2);
+    assert_string_equal(hb_pq_reader_col(r, ix->tagcol[0])->name, "host");   /* slots in name order */
+    assert_string_equal(hb_pq_reader_col(r, ix->tagcol[1])->name, "zone");
+    assert_int_equal(ix->nrg, 2);
+    assert_int_equal(ix->rgs[0].nruns, 2);
+    const hb_fidx_run *a = &ix->rgs[0].runs[0], *b = &ix->rgs[0].runs[1], *b2 = &ix->rgs[1].runs[0];
+    assert_true(hb_slice_eq(a->key, S("cpu,host=a,zone=eu")));
+    assert_int_equal(a->start, 0);
+    assert_int_equal(a->end, 2);
+    assert_int_equal(a->tmin, 10);
+    assert_int_equal(a->tmax, 20);
+    assert_true(hb_slice_eq(a->tagv[1], S("eu")));
+    assert_true(hb_slice_eq(b->key, S("cpu,host=b")));
+    assert_null(b->tagv[1].p);
+    assert_int_equal(b->start, 2);
+    assert_int_equal(b->end, 4);
+    assert_int_equal(ix->rgs[1].nruns, 1);
+    assert_true(hb_slice_eq(b2->key, S("cpu,host=b")));
+    assert_int_equal(b2->start, 0);
+    assert_int_equal(b2->end, 1);
+    assert_int_equal(b2->tmin, 7);
+    assert_int_equal(hb_fidx_get(r, "cpu", &again, &err), 0);
+    assert_ptr_equal(ix, again);
+    assert_int_equal(hb_fidx_get(r, "mem", &again, &err), HB_EINVAL);
+    assert_non_null(strstr(err.msg, "ix.parquet"));
+    hb_pq_reader_close(r);
     st.close(st.self);
 }
 
@@ -1172,6 +1220,7 @@ int main(void)
         cmocka_unit_test(bitmap_copy),
         cmocka_unit_test(random_vs_oracle),
         cmocka_unit_test(random_vs_oracle_large),
+        cmocka_unit_test(file_series_index),
         cmocka_unit_test(throughput_print),
     };
     return cmocka_run_group_tests_name("engine/scan", tests, NULL, NULL);
