@@ -91,22 +91,42 @@ static agg_bucket *get_bucket(agg_ctx *x, agg_group *g, int64_t start)
     return b;
 }
 
+/* Which columns read a field straight from the block, and whether every
+ * call can take the run path; the scan bound the names just before the
+ * first row. */
+static void bind_fast(agg_ctx *x)
+{
+    sel_plan *p = x->p;
+    x->runs_ok = x->naux == 0;
+    for (size_t i = 0; i < x->ntot; i++) {
+        const hb_iql_expr *a = x->cols[i].arg;
+        const sel_bind *bd = a && a->kind == HB_IQL_EXPR_VARREF && a->u.ref.type == HB_IQL_DT_UNKNOWN
+                                 ? hb_u64map_get(&p->binds, (uint64_t)(uintptr_t)a)
+                                 : NULL;
+        x->fast[i] = bd && bd->kind == BIND_FIELD ? bd : NULL;
+        if (!x->cols[i].aux && !x->cols[i].expr && !agg_span_ok(&x->cols[i], x->fast[i]))
+            x->runs_ok = 0;
+    }
+    x->bound = 1;
+}
+
+/* The group of gkey, the previous row's when it is the same. */
+static agg_group *group_of(agg_ctx *x, const char *gkey, size_t gklen)
+{
+    if (x->last_g && x->last_g->gklen == gklen && memcmp(x->last_g->gkey, gkey, gklen) == 0)
+        return x->last_g;
+    x->last_b = NULL;
+    return x->last_g = get_group(x, gkey, gklen);
+}
+
 static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen, hb_err *err)
 {
     agg_ctx *x = ctx;
     sel_plan *p = x->p;
     agg_group *g = NULL;
     agg_bucket *b = NULL;
-    if (!x->bound) {   /* the scan bound the names just before the first row */
-        for (size_t i = 0; i < x->ntot; i++) {
-            const hb_iql_expr *a = x->cols[i].arg;
-            const sel_bind *bd = a && a->kind == HB_IQL_EXPR_VARREF && a->u.ref.type == HB_IQL_DT_UNKNOWN
-                                     ? hb_u64map_get(&p->binds, (uint64_t)(uintptr_t)a)
-                                     : NULL;
-            x->fast[i] = bd && bd->kind == BIND_FIELD ? bd : NULL;
-        }
-        x->bound = 1;
-    }
+    if (!x->bound)
+        bind_fast(x);
     for (size_t i = 0; i < x->ntot; i++) {
         if (x->cols[i].aux || x->cols[i].expr)
             continue;
@@ -139,6 +159,65 @@ static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
         }
         if (agg_reduce(x, &x->cols[i], &b->st[i], v, row->time, row))
             return hb_err_set(err, HB_ENOMEM, "out of memory");
+    }
+    return HB_OK;
+}
+
+/* Rows [r0, r1) of one series: cut into time buckets, each bucket's rows
+ * fed to every column at once (select_agg_run.c); row by row when some
+ * column cannot. */
+static int agg_run(void *ctx, const sel_row *row, size_t r0, size_t r1, const char *gkey, size_t gklen,
+                   hb_err *err)
+{
+    agg_ctx *x = ctx;
+    sel_plan *p = x->p;
+    if (!x->bound)
+        bind_fast(x);
+    const hb_scan_block *blk = row->blk;
+    const int64_t *t = blk->vecs[0].values;
+    if (!x->runs_ok) {
+        sel_row one = *row;
+        for (size_t r = r0; r < r1; r++) {
+            one.r = r;
+            one.time = t[r];
+            int rc = agg_row(ctx, &one, gkey, gklen, err);
+            if (rc)
+                return rc;
+        }
+        return HB_OK;
+    }
+    agg_group *g = group_of(x, gkey, gklen);
+    if (!g)
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    for (size_t a = r0; a < r1;) {
+        int64_t bs = bucket_of(p, t[a]);
+        size_t e = r1;
+        if (p->interval && bs <= INT64_MAX - p->interval) {
+            e = a + 1;   /* times rise within a series: the bucket ends at the first later one */
+            while (e < r1 && t[e] < bs + p->interval)
+                e++;
+        }
+        agg_bucket *b = NULL;
+        for (size_t i = 0; i < x->ntot; i++) {
+            const agg_col *c = &x->cols[i];
+            if (c->aux || c->expr)
+                continue;
+            const hb_pq_colvec *v = &blk->vecs[x->fast[i]->col];
+            size_t first, n = agg_span_count(v, a, e, &first);
+            if (!n)
+                continue;
+            if (!b) {
+                b = x->last_b && x->last_b->start == bs ? x->last_b : get_bucket(x, g, bs);
+                if (!b)
+                    return hb_err_set(err, HB_ENOMEM, "out of memory");
+                x->last_b = b;
+            }
+            if (!x->any || t[first] < x->min_seen)
+                x->min_seen = t[first];
+            x->any = 1;
+            agg_span(c, &b->st[i], x->fast[i]->type, v, t, a, e, n, first);
+        }
+        a = e;
     }
     return HB_OK;
 }
@@ -561,7 +640,7 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
         hb_strmap_init(&x.groups);
         rc = check_types(&x, x.m, err);
         if (!rc)
-            rc = sel_scan_measurement(p, x.m, agg_row, &x, err);
+            rc = sel_scan_measurement(p, x.m, agg_row, agg_run, &x, err);
         for (size_t gi = 0; !rc && gi < x.ng; gi++) {
             agg_group *g = x.gl[gi];
             if (nout == capout) {

@@ -74,6 +74,7 @@ typedef struct agg_ctx {
     agg_group *last_g;          /* the group and bucket of the previous row */
     agg_bucket *last_b;
     int bound;                  /* fast computed for this measurement */
+    int runs_ok;                /* every call can take the run path (agg_span_ok), no aux columns */
 } agg_ctx;
 
 #define MAX_HIDDEN 64   /* aggregate calls inside expression columns */
@@ -86,6 +87,15 @@ int agg_plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, size_t *nt
 int agg_reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row);
 /* The reducer's result; selectors set *sel_time to the selected point's time. */
 hb_value agg_finish(const agg_col *c, agg_state *s, int64_t *sel_time);
+/* ---- runs of rows at once (select_agg_run.c) ----
+ * Whether column c reading field binding b can take the run path. */
+int agg_span_ok(const agg_col *c, const sel_bind *b);
+/* Valid rows of v in [a, e); *first = the first one (e when none). */
+size_t agg_span_count(const hb_pq_colvec *v, size_t a, size_t e, size_t *first);
+/* Feed the n valid rows of v in [a, e) (first: the first valid one; times t)
+ * to s, as reduce_value() would one by one. */
+void agg_span(const agg_col *c, agg_state *s, hb_ftype type, const hb_pq_colvec *v, const int64_t *t, size_t a,
+              size_t e, size_t n, size_t first);
 /* 1 for a call that aggregates (not row-wise math). */
 int agg_is_call(const hb_iql_expr *e);
 int agg_vcmp(const hb_value *a, const hb_value *b);

@@ -43,7 +43,7 @@ static int same_key(hb_slice a, hb_slice b)
     return a.n == b.n && (a.p == b.p || memcmp(a.p, b.p, a.n) == 0);
 }
 
-int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ctx, hb_err *err)
+int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_fn runfn, void *ctx, hb_err *err)
 {
     hb_store *st = p->env->store;
     /* one snapshot per database and policy for the whole statement: every
@@ -142,6 +142,16 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ct
                 continue;
             row.r = r;
             row.time = times[r];
+            if (runfn && (!p->cond || series_cond)) {
+                /* the rest of this series in the block, at once */
+                size_t e = r + 1;
+                while (e < blk.nrows && same_key(prev, blk.keys[e]))
+                    e++;
+                if ((rc = runfn(ctx, &row, r, e, gkey.data ? gkey.data : "", gkey.len, err)))
+                    goto out;
+                r = e - 1;
+                continue;
+            }
             if (p->cond && !series_cond && !sel_cond(&row, p->cond))
                 continue;
             if ((rc = fn(ctx, &row, gkey.data ? gkey.data : "", gkey.len, err)))
@@ -459,7 +469,7 @@ int sel_exec_raw(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
         raw_ctx x = { .p = p, .res = res, .m = &p->meas[i], .field_col = field_col };
         hb_strmap_init(&x.groups);
         /* which columns come from fields is known once bound: bind first */
-        rc = sel_scan_measurement(p, &p->meas[i], raw_row, &x, err);
+        rc = sel_scan_measurement(p, &p->meas[i], raw_row, NULL, &x, err);
         hb_strmap_free(&x.groups);
         if (!rc && x.nout) {
             if (nall + x.nout > capall) {

@@ -118,7 +118,14 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
 /* Shared scan driver: calls row_fn for every row of measurement m that
  * passes the time range and WHERE, with the row's group. */
 typedef int (*sel_row_fn)(void *ctx, const sel_row *row, const char *gkey, size_t gklen, hb_err *err);
-int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, void *ctx, hb_err *err);
+/* Rows [r0, r1) of row->blk, all of one series and all wanted (row->r and
+ * row->time are those of r0). */
+typedef int (*sel_run_fn)(void *ctx, const sel_row *row, size_t r0, size_t r1, const char *gkey, size_t gklen,
+                          hb_err *err);
+/* Scan measurement m for the statement: fn gets every row the WHERE wants
+ * with its group key; or, when runfn is not NULL and the WHERE has no
+ * condition on fields, runfn gets them a run of one series at a time. */
+int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_fn runfn, void *ctx, hb_err *err);
 
 /* The group tags of the current series for the output ("tags" member),
  * built from gkey: NUL-separated values in plan->gtags order. */
