@@ -7,35 +7,20 @@
 
 /* ---- the scan driver ---- */
 
-/* 1 when e reads only tags (and literals): it can be decided once per series. */
-static int tag_only(const sel_plan *p, const hb_iql_expr *e)
-{
-    switch (e->kind) {
-    case HB_IQL_EXPR_VARREF: {
-        const sel_bind *b = hb_u64map_get((hb_u64map *)&p->binds, (uint64_t)(uintptr_t)e);
-        return b && (b->kind == BIND_TAG || b->kind == BIND_NONE);
-    }
-    case HB_IQL_EXPR_BINARY: return tag_only(p, e->u.bin.lhs) && tag_only(p, e->u.bin.rhs);
-    case HB_IQL_EXPR_PAREN: return tag_only(p, e->u.paren);
-    case HB_IQL_EXPR_CALL: return 0;
-    default: return 1;
-    }
-}
-
 typedef struct series_filter_ctx {
     sel_plan *p;
-    int on;              /* the WHERE reads tags only (known once bound) */
+    const sel_filter *f; /* NULL until the names are bound */
 } series_filter_ctx;
 
-/* engine/scan.h series filter: a tag-only WHERE skips whole series before
- * their field columns are decoded. */
+/* engine/scan.h series filter: the WHERE's tag-only terms skip whole
+ * series before their field columns are decoded. */
 static int want_series(void *ctx, const hb_slice *tagvals)
 {
-    series_filter_ctx *f = ctx;
-    if (!f->on)
+    series_filter_ctx *fc = ctx;
+    if (!fc->f)
         return 1;
-    sel_row r = { .p = f->p, .tagvals = tagvals };
-    return sel_cond(&r, f->p->cond);
+    sel_row r = { .p = fc->p, .tagvals = tagvals };
+    return sel_filter_series(fc->f, &r);
 }
 
 static int same_key(hb_slice a, hb_slice b)
@@ -66,6 +51,8 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     hb_buf_init(&gkey, 0);
     hb_slice *tagvals = NULL;
     int *gcol = NULL;
+    sel_filter filt;
+    int have_filter = 0;
     for (size_t i = 0; i < snap->nmemtables; i++)
         hb_memtable_rdlock(snap->memtables[i]);
     if ((rc = hb_store_sources(st, snap, m->db, m->rp, m->name, p->tmin, p->tmax, &src, &nsrc, err)))
@@ -97,15 +84,23 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
             if (cols[c].role == HB_PQ_TAG && !strcmp(cols[c].name, p->gtags[g]))
                 gcol[g] = (int)c;
     }
+    if ((rc = sel_filter_build(p, &filt, err)))
+        goto out;
+    have_filter = 1;
+    fctx.f = &filt;
+    /* rows come a run of one series at a time unless a term needs each row */
+    int by_runs = runfn && filt.nr == 0 && filt.nv == 0;
     hb_scan_block blk;
     hb_slice prev = { NULL, 0 };
-    int have_prev = 0;
-    /* a WHERE on tags only is decided once per series */
-    int series_cond = p->cond && tag_only(p, p->cond), series_ok = 1;
-    fctx.on = series_cond;
+    int have_prev = 0, series_ok = 1;
     while ((rc = hb_scan_next(sc, &blk, err)) == 1) {
         const int64_t *times = blk.vecs[0].values;
         sel_row row = { .p = p, .blk = &blk, .tagvals = tagvals };
+        const uint8_t *mask;
+        if ((rc = sel_filter_block(&filt, &blk, &mask))) {
+            rc = hb_err_set(err, rc, "out of memory");
+            goto out;
+        }
         for (size_t r = 0; r < blk.nrows; r++) {
             if (!have_prev || !same_key(prev, blk.keys[r])) {
                 /* a new series: its tags and its group */
@@ -127,9 +122,9 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
                 }
                 prev = blk.keys[r];
                 have_prev = 1;
-                if (series_cond) {
+                if (filt.ns) {
                     sel_row srow = { .p = p, .blk = &blk, .r = r, .time = times[r], .tagvals = tagvals };
-                    series_ok = sel_cond(&srow, p->cond);
+                    series_ok = sel_filter_series(&filt, &srow);
                 }
             } else {
                 /* same series, but its strings may now live in this block */
@@ -142,7 +137,7 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
                 continue;
             row.r = r;
             row.time = times[r];
-            if (runfn && (!p->cond || series_cond)) {
+            if (by_runs) {
                 /* the rest of this series in the block, at once */
                 size_t e = r + 1;
                 while (e < blk.nrows && same_key(prev, blk.keys[e]))
@@ -152,7 +147,9 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
                 r = e - 1;
                 continue;
             }
-            if (p->cond && !series_cond && !sel_cond(&row, p->cond))
+            if (mask && !mask[r])
+                continue;
+            if (filt.nr && !sel_filter_row(&filt, &row))
                 continue;
             if ((rc = fn(ctx, &row, gkey.data ? gkey.data : "", gkey.len, err)))
                 goto out;
@@ -160,6 +157,8 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     }
 out:
     hb_scan_close(sc);
+    if (have_filter)
+        sel_filter_free(&filt);
     free(tagvals);
     free(gcol);
     hb_buf_free(&gkey);

@@ -117,6 +117,40 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
 
 /* Shared scan driver: calls row_fn for every row of measurement m that
  * passes the time range and WHERE, with the row's group. */
+/* ---- WHERE as terms (select_filter.c) ---- */
+typedef struct sel_vterm {          /* field op number, over whole blocks */
+    int col;                        /* scan column */
+    hb_ftype type;                  /* FLOAT or INTEGER */
+    hb_iql_tok op;                  /* with the field on the left */
+    int is_int;                     /* integer field and integer literal: compare exactly */
+    int64_t i;
+    double d;
+} sel_vterm;
+
+typedef struct sel_filter {
+    const hb_iql_expr **series;     /* tag-only terms: once per series */
+    size_t ns;
+    sel_vterm *vt;                  /* block terms */
+    size_t nv;
+    const hb_iql_expr **rows;       /* the rest: row by row */
+    size_t nr;
+    uint8_t *mask;                  /* scratch for sel_filter_block */
+    size_t mcap;
+} sel_filter;
+
+/* 1 when e reads only tags (and literals). */
+int sel_tag_only(const sel_plan *p, const hb_iql_expr *e);
+/* Split p->cond (bound for the measurement being scanned) into terms. */
+int sel_filter_build(sel_plan *p, sel_filter *f, hb_err *err);
+void sel_filter_free(sel_filter *f);
+/* Every tag-only term holds for the series of row (tagvals set). */
+int sel_filter_series(const sel_filter *f, const sel_row *row);
+/* Every row-by-row term holds for row. */
+int sel_filter_row(const sel_filter *f, const sel_row *row);
+/* *mask = per row of blk, 1 when every block term holds; NULL when there are
+ * none. The mask lives until the next call. HB_ENOMEM. */
+int sel_filter_block(sel_filter *f, const hb_scan_block *blk, const uint8_t **mask);
+
 typedef int (*sel_row_fn)(void *ctx, const sel_row *row, const char *gkey, size_t gklen, hb_err *err);
 /* Rows [r0, r1) of row->blk, all of one series and all wanted (row->r and
  * row->time are those of r0). */

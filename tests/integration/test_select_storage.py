@@ -119,3 +119,14 @@ def test_run_path_matches_row_path(make_server):
         fast_ans, slow_ans = s.query(q, db="runs"), s.query(slow, db="runs")
         assert fast_ans.status == 200 and "error" not in fast_ans.text, fast_ans.text
         assert fast_ans.json() == slow_ans.json(), "%s\n run=%s\n row=%s" % (q, fast_ans.text, slow_ans.text)
+    # a comparison of a numeric field with a number is evaluated over whole
+    # blocks; inside an OR it is evaluated row by row: the same rows
+    for term in ["f > 1.5", "f = 0", "f <= -7.125", "i <= 5", "i > 2.5", "i != 5", "5 < i", "i >= 4611686018427387904",
+                 "f < 3 AND i > 0", "-5 = i"]:
+        for sel in ["SELECT * FROM m WHERE %s", "SELECT f, i FROM m WHERE host = 'h2' AND %s",
+                    "SELECT count(f), max(i) FROM m WHERE %s GROUP BY time(20m), host"]:
+            q = sel % term
+            slow = sel % ("(%s OR f = 12345.5)" % term)
+            a, b = s.query(q, db="runs"), s.query(slow, db="runs")
+            assert a.status == 200 and "error" not in a.text, a.text
+            assert a.json() == b.json(), "%s\n block=%s\n row=%s" % (q, a.text[:2000], b.text[:2000])
