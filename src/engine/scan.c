@@ -316,6 +316,7 @@ int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, c
     int rc;
     hb_arena_init(&s->names, 4096, 0);
     hb_strmap_init(&s->tagmap);
+    hb_strmap_init(&s->cutoff);
     s->tmin = opts ? opts->tmin : INT64_MIN;
     s->tmax = opts ? opts->tmax : INT64_MAX;
     s->filter = opts ? opts->series_filter : NULL;
@@ -356,6 +357,11 @@ int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, c
         if (rc)
             goto fail;
     }
+    s->series_limit = opts ? opts->series_limit : 0;
+    s->series_last = opts && opts->series_last;
+    for (size_t i = 0; s->series_limit && i < n; i++)
+        if (s->src[i].kind == HB_SCAN_FILE && (rc = scan_file_cutoffs(s, &s->src[i], &s->names, err)))
+            goto fail;
     if (s->tmin > s->tmax) {
         s->finished = 1;
     } else {
@@ -403,6 +409,7 @@ void hb_scan_close(hb_scan *s)
     free(s->pending);
     free(s->dups);
     hb_strmap_free(&s->tagmap);
+    hb_strmap_free(&s->cutoff);
     hb_arena_free(&s->names);
     free(s);
 }

@@ -68,6 +68,15 @@ typedef struct hb_scan_opts {
      * and tag columns. */
     int (*series_filter)(void *ctx, const hb_slice *tagvals);
     void *series_ctx;
+    /* Optional: only the first (series_last 0) or last (series_last 1)
+     * series_limit merged rows of each series in [tmin, tmax] are needed.
+     * The scan may then narrow the time range of a series, in every source
+     * alike, to the part file runs prove holds them: a run of n >=
+     * series_limit rows of the series, entirely inside [tmin, tmax], holds
+     * that many distinct times itself. What it returns is still exact
+     * (a subset of the full answer's rows, in order). */
+    uint64_t series_limit;         /* 0 = every row */
+    int series_last;
 } hb_scan_opts;
 
 typedef struct hb_scan_block {

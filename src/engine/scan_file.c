@@ -15,6 +15,9 @@
  *      more than the decoding on some VMs);
  *   4. cut runs that straddle tmin or tmax down to their rows inside (a
  *      binary search: times are sorted within a series).
+ * With a per-series limit (scan.h series_limit) the time range of each
+ * series is narrowed further by its cutoff, computed from the index runs of
+ * all files when the scan opens.
  * Tag columns are never decoded by a scan: their values come from the
  * index runs. Runs of rows are copied column by column (memcpy of values,
  * bitmap copy of validity; tag values repeated). */
@@ -121,6 +124,33 @@ static int grow_segs(scan_src *src, size_t want)
     return HB_OK;
 }
 
+int scan_file_cutoffs(hb_scan *s, const scan_src *src, hb_arena *arena, hb_err *err)
+{
+    const hb_fidx *ix = src->ix;
+    uint64_t k = s->series_limit;
+    for (size_t rg = 0; rg < ix->nrg; rg++)
+        for (size_t i = 0; i < ix->rgs[rg].nruns; i++) {
+            const hb_fidx_run *run = &ix->rgs[rg].runs[i];
+            if (run->end - run->start < k || run->tmin < s->tmin || run->tmax > s->tmax)
+                continue;
+            /* the run alone holds k distinct times at or after (before)
+             * this one: with k = 1 its last (first) time, else its first
+             * (last), as the times in between are not known undecoded */
+            int64_t c = s->series_last ? (k == 1 ? run->tmax : run->tmin) : (k == 1 ? run->tmin : run->tmax);
+            int64_t *have = hb_strmap_get(&s->cutoff, run->key.p, run->key.n);
+            if (have) {
+                if (s->series_last ? c > *have : c < *have)
+                    *have = c;
+                continue;
+            }
+            int64_t *v = hb_arena_alloc(arena, sizeof *v);
+            if (!v || hb_strmap_put(&s->cutoff, run->key.p, run->key.n, v))
+                return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
+            *v = c;
+        }
+    return HB_OK;
+}
+
 /* Pick the runs of row group rg to read into src->segs; 1 when any. */
 static int pick_runs(hb_scan *s, scan_src *src, size_t rg, hb_err *err)
 {
@@ -130,11 +160,19 @@ static int pick_runs(hb_scan *s, scan_src *src, size_t rg, hb_err *err)
         return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
     for (size_t i = 0; i < ir->nruns; i++) {
         const hb_fidx_run *run = &ir->runs[i];
-        if (run->tmax < s->tmin || run->tmin > s->tmax)
+        int64_t lo = s->tmin, hi = s->tmax;
+        if (s->series_limit) {
+            const int64_t *cut = hb_strmap_get(&s->cutoff, run->key.p, run->key.n);
+            if (cut && s->series_last && *cut > lo)
+                lo = *cut;
+            else if (cut && !s->series_last && *cut < hi)
+                hi = *cut;
+        }
+        if (run->tmax < lo || run->tmin > hi)
             continue;
         if (s->filter && !run_wanted(s, src, run))
             continue;
-        src->segs[src->nseg++] = (scan_seg){ run->start, run->end, run->key, run->tagv };
+        src->segs[src->nseg++] = (scan_seg){ run->start, run->end, run->key, run->tagv, lo, hi };
     }
     return src->nseg > 0;
 }
@@ -173,10 +211,10 @@ static void trim_runs(hb_scan *s, scan_src *src)
     for (size_t g = 0; g < src->nseg; g++) {
         scan_seg sg = src->segs[g];
         const int64_t *t = src->times;
-        if (s->tmin != INT64_MIN && t[sg.start] < s->tmin)
-            sg.start = (uint32_t)scan_lower_bound(t, sg.start, sg.end, s->tmin);
-        if (s->tmax != INT64_MAX && sg.start < sg.end && t[sg.end - 1] > s->tmax)
-            sg.end = (uint32_t)scan_lower_bound(t, sg.start, sg.end, s->tmax + 1);
+        if (t[sg.start] < sg.tlo)
+            sg.start = (uint32_t)scan_lower_bound(t, sg.start, sg.end, sg.tlo);
+        if (sg.start < sg.end && t[sg.end - 1] > sg.thi)
+            sg.end = (uint32_t)scan_lower_bound(t, sg.start, sg.end, sg.thi + 1);
         if (sg.start < sg.end) {
             s->stats.rows_in += sg.end - sg.start;
             src->segs[k++] = sg;

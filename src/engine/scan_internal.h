@@ -27,6 +27,7 @@ typedef struct scan_seg {
     uint32_t start, end;
     hb_slice key;
     const hb_slice *tagv;      /* FILE: tag values by index slot (file_index.h) */
+    int64_t tlo, thi;          /* FILE: the rows wanted: times in [tlo, thi] */
 } scan_seg;
 
 typedef struct scan_src {
@@ -94,6 +95,10 @@ struct hb_scan {
     scan_src **pending;        /* PENDING sources */
     size_t npending;
     scan_src **dups;           /* scratch for merging equal rows */
+    uint64_t series_limit;     /* opts->series_limit, series_last */
+    int series_last;
+    hb_strmap cutoff;          /* series key -> int64_t *: with series_limit, the time
+                                  before (after) which a series' rows are not needed */
     hb_scan_stats stats;
     int failed;                /* error code once a call failed */
     hb_err fail;
@@ -191,6 +196,8 @@ static inline size_t scan_lower_bound(const int64_t *times, size_t lo, size_t hi
 
 /* ---- file sources (scan_file.c) ---- */
 int scan_file_init(hb_scan *s, scan_src *src, hb_err *err);
+/* With series_limit: fold src's runs into s->cutoff (arena: the values). */
+int scan_file_cutoffs(hb_scan *s, const scan_src *src, hb_arena *arena, hb_err *err);
 /* Load the next row group holding rows in the time range: READY or DONE. */
 int scan_file_load(hb_scan *s, scan_src *src, hb_err *err);
 /* Copy rows to the block while they sort before bound (NULL = no bound), at

@@ -112,14 +112,24 @@ static int enter(hb_scan *s, scan_src *src, hb_err *err)
             src->rows = nr;
             src->rows_cap = n;
         }
+        /* the scan's range, narrowed by the series' cutoff (scan.h
+         * series_limit) as in every file: a row left out anywhere must be
+         * left out everywhere, or a row merged from fewer sources would
+         * come out */
+        int64_t tlo = s->tmin, thi = s->tmax;
+        const int64_t *cut = s->series_limit ? hb_strmap_get(&s->cutoff, se->key.p, se->key.n) : NULL;
+        if (cut && s->series_last && *cut > tlo)
+            tlo = *cut;
+        else if (cut && !s->series_last && *cut < thi)
+            thi = *cut;
         if (se->sorted) {
-            size_t lo = s->tmin == INT64_MIN ? 0 : scan_lower_bound(se->times, 0, n, s->tmin);
-            size_t hi = s->tmax == INT64_MAX ? n : scan_lower_bound(se->times, lo, n, s->tmax + 1);
+            size_t lo = tlo == INT64_MIN ? 0 : scan_lower_bound(se->times, 0, n, tlo);
+            size_t hi = thi == INT64_MAX ? n : scan_lower_bound(se->times, lo, n, thi + 1);
             for (size_t r = lo; r < hi; r++)
                 src->rows[m++] = (uint32_t)r;
         } else {
             for (size_t r = 0; r < n; r++)
-                if (se->times[r] >= s->tmin && se->times[r] <= s->tmax)
+                if (se->times[r] >= tlo && se->times[r] <= thi)
                     src->rows[m++] = (uint32_t)r;
             qsort_r(src->rows, m, sizeof *src->rows, cmp_row, se->times);
         }

@@ -28,6 +28,41 @@ static int same_key(hb_slice a, hb_slice b)
     return a.n == b.n && (a.p == b.p || memcmp(a.p, b.p, a.n) == 0);
 }
 
+/* 1 when e names a field of m anywhere. */
+static int reads_field(const sel_meas *m, const hb_iql_expr *e)
+{
+    switch (e->kind) {
+    case HB_IQL_EXPR_VARREF:
+        for (size_t i = 0; i < m->nfields; i++)
+            if (strlen(m->fields[i].name) == e->u.ref.name.n && !memcmp(m->fields[i].name, e->u.ref.name.p, e->u.ref.name.n))
+                return 1;
+        return 0;
+    case HB_IQL_EXPR_BINARY: return reads_field(m, e->u.bin.lhs) || reads_field(m, e->u.bin.rhs);
+    case HB_IQL_EXPR_PAREN: return reads_field(m, e->u.paren);
+    case HB_IQL_EXPR_CALL:
+        for (size_t i = 0; i < e->u.call.nargs; i++)
+            if (reads_field(m, e->u.call.args[i]))
+                return 1;
+        return 0;
+    default: return 0;
+    }
+}
+
+/* Rows per series a raw query with LIMIT can return (OFFSET + LIMIT),
+ * when the scan may stop short of the rest: every field is read and every
+ * column is a plain name (so each stored row is an output row) and the
+ * WHERE reads no field (so none is filtered out). 0 = every row. */
+static uint64_t raw_series_limit(const sel_plan *p, const sel_meas *m, size_t nfields_read)
+{
+    const hb_iql_select *s = p->s;
+    if (p->aggregate || s->limit <= 0 || nfields_read != m->nfields || (p->cond && reads_field(m, p->cond)))
+        return 0;
+    for (size_t i = 0; i < p->ncols; i++)
+        if (p->cols[i].expr->kind != HB_IQL_EXPR_VARREF)
+            return 0;
+    return (uint64_t)s->limit + (uint64_t)(s->offset > 0 ? s->offset : 0);
+}
+
 int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_fn runfn, void *ctx, hb_err *err)
 {
     hb_store *st = p->env->store;
@@ -65,7 +100,8 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     }
     series_filter_ctx fctx = { .p = p };
     hb_scan_opts so = { .tmin = p->tmin, .tmax = p->tmax, .fields = fields, .nfields = nf, .block_rows = 4096,
-                        .series_filter = p->cond ? want_series : NULL, .series_ctx = &fctx };
+                        .series_filter = p->cond ? want_series : NULL, .series_ctx = &fctx,
+                        .series_limit = raw_series_limit(p, m, nf), .series_last = p->desc };
     if ((rc = hb_scan_open(src, nsrc, m->name, &so, &sc, err)))
         goto out;
     const hb_pq_coldef *cols = hb_scan_cols(sc);

@@ -950,6 +950,73 @@ static void free_world(world *w)
         hb_buf_free(&w->ser[i].key);
 }
 
+/* Index of the series a text line of fmt output belongs to (the longest
+ * key followed by '|'), -1 for the header. */
+static int line_series(const world *w, const char *line, size_t len)
+{
+    int best = -1;
+    for (int i = 0; i < w->nser; i++) {
+        size_t kl = w->ser[i].key.len;
+        if (kl < len && line[kl] == '|' && !memcmp(line, w->ser[i].key.data, kl) &&
+            (best < 0 || kl > w->ser[best].key.len))
+            best = i;
+    }
+    return best;
+}
+
+/* With a per-series limit k the scan may leave rows out, but what it returns
+ * is rows of the full answer, in order, and every series' first (last) k
+ * rows of the full answer are there. */
+static void check_limited(const world *w, const char *full, const char *lim, uint64_t k, int last, uint64_t seed)
+{
+    const char *fl[20000], *ll[20000];
+    size_t fn = 0, ln = 0;
+    for (const char *p = full; *p && fn < 20000; p = strchr(p, '\n') + 1)
+        fl[fn++] = p;
+    for (const char *p = lim; *p && ln < 20000; p = strchr(p, '\n') + 1)
+        ll[ln++] = p;
+    if (fn >= 20000)
+        return;
+    size_t j = 0;   /* every limited line, in order, among the full ones */
+    for (size_t i = 0; i < ln; i++) {
+        size_t len = (size_t)(strchr(ll[i], '\n') - ll[i]);
+        while (j < fn && !(strncmp(fl[j], ll[i], len + 1) == 0))
+            j++;
+        if (j == fn && getenv("SCAN_DEBUG"))
+            fprintf(stderr, "FULL:\n%s\nLIMITED (k=%" PRIu64 " last=%d):\n%s\n", full, k, last, lim);
+        if (j == fn)
+            fail_msg("seed %" PRIu64 ": limited scan returned a row not in the full answer: %.*s", seed, (int)len,
+                     ll[i]);
+        j++;
+    }
+    for (int sidx = 0; sidx < w->nser; sidx++) {
+        size_t want[4], nw = 0, have = 0;
+        for (size_t i = 0; i < fn; i++) {   /* the series' first (last) k lines */
+            size_t len = (size_t)(strchr(fl[i], '\n') - fl[i]);
+            if (line_series(w, fl[i], len) != sidx)
+                continue;
+            if (!last && nw < k)
+                want[nw++] = i;
+            else if (last) {
+                if (nw == k)
+                    memmove(want, want + 1, (--nw) * sizeof *want);
+                want[nw++] = i;
+            }
+        }
+        for (size_t q = 0; q < nw; q++) {
+            size_t len = (size_t)(strchr(fl[want[q]], '\n') - fl[want[q]]);
+            for (size_t i = 0; i < ln; i++)
+                if (strncmp(ll[i], fl[want[q]], len + 1) == 0) {
+                    have++;
+                    break;
+                }
+        }
+        if (have != nw)
+            fail_msg("seed %" PRIu64 ": series %s lost one of its %s %" PRIu64 " rows", seed, w->ser[sidx].key.data,
+                     last ? "last" : "first", k);
+    }
+}
+
 /* One random world, scanned and compared with the oracle; adds to the
  * row and block counts. */
 static void run_seed(uint64_t seed, int scale, size_t *total_rows, size_t *total_blocks)
@@ -1006,6 +1073,17 @@ static void run_seed(uint64_t seed, int scale, size_t *total_rows, size_t *total
     *total_rows += rows_out;
     *total_blocks += nb;
     hb_scan_close(sc);
+
+    /* the same with a per-series limit */
+    o.series_limit = 1 + rnd() % 4;
+    o.series_last = (int)(rnd() % 2);
+    hb_buf lim;
+    hb_buf_init(&lim, 0);
+    assert_int_equal(hb_scan_open(src, (size_t)w.nsrc, w.meas.p, &o, &sc, &err), 0);
+    assert_int_equal(collect(sc, block_rows, &lim, &nb, &err), 0);
+    check_limited(&w, hb_buf_cstr(&got), hb_buf_cstr(&lim), o.series_limit, o.series_last, seed);
+    hb_scan_close(sc);
+    hb_buf_free(&lim);
 
     hb_buf_free(&want);
     hb_buf_free(&got);
