@@ -174,7 +174,7 @@ static int data_page(hb_pq_writer *w, hb_pqw_col *c, chunk_acc *ch, size_t r0, s
         .encoding = enc,
         .definition_level_encoding = HB_PQ_ENC_RLE,
         .repetition_level_encoding = HB_PQ_ENC_RLE,
-        .statistics = &stats,
+        .statistics = w->opts.page_stats ? &stats : NULL,
     };
     hb_pq_page_header ph = { .type = HB_PQ_DATA_PAGE, .data_page_header = &dph };
     if (!ch->has_data) {

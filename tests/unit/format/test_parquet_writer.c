@@ -211,6 +211,8 @@ static hb_pq_writer_opts opts_with(hb_pq_codec codec, size_t rg_rows)
     hb_pq_writer_opts_default(&o);
     o.codec = codec;
     o.row_group_rows = rg_rows;
+    o.page_rows = (size_t)1 << 30;   /* pages cut by bytes only (test_page_rows: by rows) */
+    o.page_stats = 1;
     o.measurement = "cpu";
     o.created_by = "hyperbytedb test";
     return o;
@@ -657,6 +659,40 @@ static void test_small_pages(void **state)
     st.close(st.self);
 }
 
+/* The default options: pages of at most 4096 rows in every column, cut at
+ * the same rows (a reader skipping pages skips the same rows everywhere),
+ * null and string columns included; statistics in the chunk metadata
+ * only. */
+static void test_page_rows(void **state)
+{
+    hb_err err;
+    hb_storage_port st;
+    assert_int_equal(hb_storage_memory_open(&st, &err), 0);
+    gen g;
+    gen_make(&g, 10000);
+    hb_pq_writer_opts o;
+    hb_pq_writer_opts_default(&o);
+    assert_int_equal(o.page_rows, 4096);
+    assert_int_equal(o.page_stats, 0);
+    write_gen(&st, "r.parquet", &g, &o, 10000, NULL);
+    file f;
+    file_load(&st, "r.parquet", &f);
+    for (size_t i = 0; i < NALL; i++) {
+        rcol rc;
+        read_chunk(&f, 0, i, &rc);
+        assert_int_equal(rc.npages, rc.ndict + 3);
+        for (size_t p = rc.ndict; p < rc.npages; p++) {
+            const hb_pq_data_page_header *dp = rc.pages[p].data_page_header;
+            assert_int_equal(dp->num_values, p - rc.ndict < 2 ? 4096 : 10000 - 2 * 4096);
+            assert_null(dp->statistics);
+        }
+    }
+    check_gen_values(&f, &g);
+    file_free(&f);
+    gen_free(&g);
+    st.close(st.self);
+}
+
 /* A column of distinct strings passes the dictionary cap: the rest of the
  * chunk is PLAIN, in pages of its own; the next row group starts over. */
 static void test_dict_fallback(void **state)
@@ -1036,6 +1072,7 @@ int main(void)
         cmocka_unit_test(test_all_types),
         cmocka_unit_test(test_row_groups),
         cmocka_unit_test(test_small_pages),
+        cmocka_unit_test(test_page_rows),
         cmocka_unit_test(test_dict_fallback),
         cmocka_unit_test(test_dict_fallback_small),
         cmocka_unit_test(test_extremes),
