@@ -306,6 +306,7 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
             .default_db = x->req->db,
             .default_rp = x->req->rp,
             .now = svc->clock.now_ns(svc->clock.self),
+            .workers = svc->workers,
         };
         x->sr->shape = HB_SHAPE_EMITTER;
         return hb_select_exec(&env, st->u.select, x->res, x->sr, &x->err);

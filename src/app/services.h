@@ -34,6 +34,7 @@ typedef struct hb_services {
     hb_compactor compactor;
     hb_ticker flush_ticker, compact_ticker, retention_ticker;
     struct hb_query_service *query;
+    struct hb_workers *workers;    /* query scans decode files in parallel on these */
 } hb_services;
 
 #endif

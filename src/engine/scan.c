@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/workers.h"
 #include "engine/scan_internal.h"
 
 #define DEFAULT_BLOCK_ROWS 4096
@@ -321,6 +322,7 @@ int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, c
     s->tmax = opts ? opts->tmax : INT64_MAX;
     s->filter = opts ? opts->series_filter : NULL;
     s->filter_ctx = opts ? opts->series_ctx : NULL;
+    s->workers = opts ? opts->workers : NULL;
     size_t mlen = strlen(measurement);
     char *m = hb_arena_strndup(&s->names, measurement, mlen);
     s->src = calloc(n ? n : 1, sizeof *s->src);
@@ -419,18 +421,46 @@ size_t hb_scan_ncols(const hb_scan *s) { return s->ncols; }
 /* Owned by the scan, valid until hb_scan_close. */
 const hb_pq_coldef *hb_scan_cols(const hb_scan *s) { return s->cols; }
 
-void hb_scan_get_stats(const hb_scan *s, hb_scan_stats *out) { *out = s->stats; }
+void hb_scan_get_stats(const hb_scan *s, hb_scan_stats *out)
+{
+    *out = s->stats;
+    for (size_t i = 0; i < s->nsrc; i++) {
+        out->rows_in += s->src[i].stats.rows_in;
+        out->row_groups_read += s->src[i].stats.row_groups_read;
+        out->row_groups_skipped += s->src[i].stats.row_groups_skipped;
+    }
+}
 
 /* ---- the merge ---- */
 
-/* Load every PENDING source, or return 1 (cut the block) when one of them
- * has rows in the block being filled. */
+/* hb_workers task: load pending source i. */
+static void load_one(void *ctx, size_t i)
+{
+    const hb_scan *s = ctx;
+    scan_src *x = s->pending[i];
+    hb_err_clear(&x->load_err);
+    x->load_rc = scan_file_load(s, x, &x->load_err);
+}
+
+/* Load every PENDING source (on the scan's workers when there are several),
+ * or return 1 (cut the block) when one of them has rows in the block being
+ * filled. */
 static int load_pending(hb_scan *s, hb_err *err)
 {
     if (s->out.n)
         for (size_t i = 0; i < s->npending; i++)
             if (s->pending[i]->in_block)
                 return 1;
+    if (s->npending > 1 && s->workers) {
+        hb_workers_run(s->workers, s->npending, load_one, s);
+        for (size_t i = 0; i < s->npending; i++)
+            if (s->pending[i]->load_rc) {
+                hb_err_set(err, s->pending[i]->load_rc, "%s", s->pending[i]->load_err.msg);
+                return s->pending[i]->load_rc;
+            }
+        while (s->npending)
+            place(s, s->pending[--s->npending]);
+    }
     while (s->npending) {
         scan_src *x = s->pending[--s->npending];
         int rc = scan_file_load(s, x, err);

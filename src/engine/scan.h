@@ -33,7 +33,9 @@
  *     type conflicts are only checked for the projected fields;
  *   - a name that is a tag in one source and a field in another gives two
  *     output columns of that name, one per role;
- *   - after an error every further hb_scan_next returns the same error. */
+ *   - after an error every further hb_scan_next returns the same error.
+ * Threads: one scan is used by one thread at a time (it may lend work to
+ * opts->workers internally). */
 #ifndef HB_ENGINE_SCAN_H
 #define HB_ENGINE_SCAN_H
 
@@ -77,6 +79,10 @@ typedef struct hb_scan_opts {
      * (a subset of the full answer's rows, in order). */
     uint64_t series_limit;         /* 0 = every row */
     int series_last;
+    /* Optional: files that need their next row group at the same moment
+     * (at the start, every file) are loaded on these threads at once. The
+     * series filter must then be safe to call from several threads. */
+    struct hb_workers *workers;
 } hb_scan_opts;
 
 typedef struct hb_scan_block {

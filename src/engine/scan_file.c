@@ -68,7 +68,8 @@ int scan_file_init(hb_scan *s, scan_src *src, hb_err *err)
     src->map = malloc(s->ncols * sizeof *src->map);
     src->vec = calloc(s->ncols, sizeof *src->vec);
     src->tagslot = malloc(s->ncols * sizeof *src->tagslot);
-    if (!src->map || !src->vec || !src->tagslot)
+    src->ftags = calloc(s->ncols + 1, sizeof *src->ftags);
+    if (!src->map || !src->vec || !src->tagslot || !src->ftags)
         return hb_err_set(err, HB_ENOMEM, "out of memory opening a scan of %s", hb_pq_reader_key(r));
     src->map[0] = tc;
     src->tagslot[0] = -1;
@@ -92,17 +93,18 @@ void scan_file_free(scan_src *src)
     free(src->map);
     free(src->vec);
     free(src->tagslot);
+    free(src->ftags);
     free(src->segs);
     free(src->ranges);
     hb_arena_free(&src->arena);
 }
 
 /* Whether the series filter wants the series of run. */
-static int run_wanted(hb_scan *s, const scan_src *src, const hb_fidx_run *run)
+static int run_wanted(const hb_scan *s, scan_src *src, const hb_fidx_run *run)
 {
     for (size_t j = 1; j <= s->ntags; j++)
-        s->ftags[j] = src->tagslot[j] >= 0 ? run->tagv[src->tagslot[j]] : (hb_slice){ NULL, 0 };
-    return s->filter(s->filter_ctx, s->ftags);
+        src->ftags[j] = src->tagslot[j] >= 0 ? run->tagv[src->tagslot[j]] : (hb_slice){ NULL, 0 };
+    return s->filter(s->filter_ctx, src->ftags);
 }
 
 static int grow_segs(scan_src *src, size_t want)
@@ -152,7 +154,7 @@ int scan_file_cutoffs(hb_scan *s, const scan_src *src, hb_arena *arena, hb_err *
 }
 
 /* Pick the runs of row group rg to read into src->segs; 1 when any. */
-static int pick_runs(hb_scan *s, scan_src *src, size_t rg, hb_err *err)
+static int pick_runs(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
 {
     const hb_fidx_rg *ir = &src->ix->rgs[rg];
     src->nseg = 0;
@@ -179,7 +181,7 @@ static int pick_runs(hb_scan *s, scan_src *src, size_t rg, hb_err *err)
 
 /* Decode the time and field columns of row group rg, only the pages holding
  * the picked runs' rows. */
-static int decode_picked(hb_scan *s, scan_src *src, size_t rg, hb_err *err)
+static int decode_picked(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
 {
     size_t nr = 0;
     for (size_t g = 0; g < src->nseg; g++) {
@@ -205,7 +207,7 @@ static int decode_picked(hb_scan *s, scan_src *src, size_t rg, hb_err *err)
 }
 
 /* Cut the picked runs to their rows inside [tmin, tmax]; drop empty ones. */
-static void trim_runs(hb_scan *s, scan_src *src)
+static void trim_runs(const hb_scan *s, scan_src *src)
 {
     size_t k = 0;
     for (size_t g = 0; g < src->nseg; g++) {
@@ -216,7 +218,7 @@ static void trim_runs(hb_scan *s, scan_src *src)
         if (sg.start < sg.end && t[sg.end - 1] > sg.thi)
             sg.end = (uint32_t)scan_lower_bound(t, sg.start, sg.end, sg.thi + 1);
         if (sg.start < sg.end) {
-            s->stats.rows_in += sg.end - sg.start;
+            src->stats.rows_in += sg.end - sg.start;
             src->segs[k++] = sg;
         }
     }
@@ -229,7 +231,7 @@ static void set_head(scan_src *src)
     src->htime = src->times[src->pos];
 }
 
-int scan_file_load(hb_scan *s, scan_src *src, hb_err *err)
+int scan_file_load(const hb_scan *s, scan_src *src, hb_err *err)
 {
     hb_pq_reader *r = src->reader;
     int rc;
@@ -237,13 +239,13 @@ int scan_file_load(hb_scan *s, scan_src *src, hb_err *err)
         size_t rg = src->rg++;
         int64_t lo, hi;
         if (hb_pq_reader_rg_time_range(r, rg, &lo, &hi) == HB_OK && (hi < s->tmin || lo > s->tmax)) {
-            s->stats.row_groups_skipped++;
+            src->stats.row_groups_skipped++;
             continue;
         }
         if ((rc = pick_runs(s, src, rg, err)) < 0)
             return rc;
         if (rc == 0) {
-            s->stats.row_groups_skipped++;
+            src->stats.row_groups_skipped++;
             continue;
         }
         /* hb_arena_reset keeps only the first block: when the last row
@@ -260,7 +262,7 @@ int scan_file_load(hb_scan *s, scan_src *src, hb_err *err)
         if ((rc = decode_picked(s, src, rg, err)))
             return rc;
         trim_runs(s, src);
-        s->stats.row_groups_read++;
+        src->stats.row_groups_read++;
         if (src->nseg) {
             src->si = 0;
             src->pos = src->segs[0].start;

@@ -51,6 +51,10 @@ typedef struct scan_src {
     scan_seg *segs;
     size_t nseg, segcap, si;   /* segments of the loaded row group, the current one */
     hb_pq_rowrange *ranges;    /* [segcap] rows to decode */
+    hb_slice *ftags;           /* [ncols] the tag values handed to the series filter */
+    hb_scan_stats stats;       /* this source's counts (loads may run on other threads) */
+    int load_rc;               /* a parallel load's result and error */
+    hb_err load_err;
     uint32_t pos;              /* current row of the loaded row group */
 
     /* MEMTABLE */
@@ -80,7 +84,8 @@ struct hb_scan {
     int64_t tmin, tmax;
     int (*filter)(void *ctx, const hb_slice *tagvals);   /* opts->series_filter */
     void *filter_ctx;
-    hb_slice *ftags;           /* [ncols] scratch: the tag values handed to filter */
+    hb_slice *ftags;           /* [ncols] scratch: the tag values handed to filter (memtables) */
+    struct hb_workers *workers; /* opts->workers: loads files in parallel */
     size_t ncols, ntags;       /* column 0 time, 1..ntags tags, then fields */
     hb_pq_coldef *cols;
     hb_slice *colname;         /* [ncols] names as slices */
@@ -198,8 +203,9 @@ static inline size_t scan_lower_bound(const int64_t *times, size_t lo, size_t hi
 int scan_file_init(hb_scan *s, scan_src *src, hb_err *err);
 /* With series_limit: fold src's runs into s->cutoff (arena: the values). */
 int scan_file_cutoffs(hb_scan *s, const scan_src *src, hb_arena *arena, hb_err *err);
-/* Load the next row group holding rows in the time range: READY or DONE. */
-int scan_file_load(hb_scan *s, scan_src *src, hb_err *err);
+/* Load the next row group holding rows in the time range: READY or DONE.
+ * Reads s without changing it: loads of different sources may run at once. */
+int scan_file_load(const hb_scan *s, scan_src *src, hb_err *err);
 /* Copy rows to the block while they sort before bound (NULL = no bound), at
  * most space rows; at least one row when READY. Leaves READY or PENDING. */
 size_t scan_file_run(hb_scan *s, scan_src *src, const scan_src *bound, size_t space);

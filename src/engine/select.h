@@ -30,6 +30,7 @@ typedef struct hb_select_env {
     const char *default_db;     /* the db= parameter, may be NULL */
     const char *default_rp;     /* the rp= parameter, may be NULL */
     int64_t now;                /* now() for the whole statement, ns */
+    struct hb_workers *workers; /* scans decode files in parallel here; NULL = one thread */
 } hb_select_env;
 
 /* Run one SELECT into sr. Errors that InfluxDB reports per statement come

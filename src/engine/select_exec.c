@@ -101,7 +101,8 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     series_filter_ctx fctx = { .p = p };
     hb_scan_opts so = { .tmin = p->tmin, .tmax = p->tmax, .fields = fields, .nfields = nf, .block_rows = 4096,
                         .series_filter = p->cond ? want_series : NULL, .series_ctx = &fctx,
-                        .series_limit = raw_series_limit(p, m, nf), .series_last = p->desc };
+                        .series_limit = raw_series_limit(p, m, nf), .series_last = p->desc,
+                        .workers = p->env->workers };
     if ((rc = hb_scan_open(src, nsrc, m->name, &so, &sc, err)))
         goto out;
     const hb_pq_coldef *cols = hb_scan_cols(sc);

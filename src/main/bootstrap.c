@@ -16,6 +16,7 @@
 #include "app/query_service.h"
 #include "app/retention.h"
 #include "base/log.h"
+#include "base/workers.h"
 
 /* mkdir -p */
 static int make_dirs(const char *path, hb_err *err)
@@ -192,6 +193,13 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
     /* expired files go at once, not after the first interval */
     retention_tick(svc);
 
+    /* query scans lend their decoding to the other cores: one pool thread
+     * per core beyond the request's own */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (!(svc->workers = hb_workers_new(ncpu > 1 ? (size_t)ncpu - 1 : 0))) {
+        rc = hb_err_set(err, HB_ENOMEM, "cannot start the query worker threads");
+        goto fail;
+    }
     if ((rc = hb_query_service_new(svc, &svc->query, err)))
         goto fail;
 
@@ -224,6 +232,8 @@ void hb_server_stop(hb_server *s)
         hb_query_service_free(svc->query);
         svc->query = NULL;
     }
+    hb_workers_free(svc->workers);
+    svc->workers = NULL;
     hb_ticker_stop(&svc->retention_ticker);
     hb_ticker_stop(&svc->compact_ticker);
     hb_ticker_stop(&svc->flush_ticker);
