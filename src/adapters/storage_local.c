@@ -199,20 +199,10 @@ static int local_size(void *self, const char *key, uint64_t *size, hb_err *err)
     return rc;
 }
 
-static int local_read(void *self, const char *key, uint64_t off, void *buf, size_t len, hb_err *err)
+/* len bytes at off of the open file fd (named key in errors). */
+static int pread_all(int fd, const char *key, uint64_t off, void *buf, size_t len, hb_err *err)
 {
-    int rc = hb_storage_key_check(key, err);
-    if (rc)
-        return rc;
-    char *p = path_of(self, key);
-    if (!p)
-        return hb_err_set(err, HB_ENOMEM, "out of memory");
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        rc = hb_err_set(err, e == ENOENT ? HB_ENOTFOUND : HB_EIO, "storage: cannot open %s: %s", key, strerror(e));
-        goto out;
-    }
+    int rc = HB_OK;
     char *dst = buf;
     size_t done = 0;
     while (done < len) {
@@ -231,10 +221,69 @@ static int local_read(void *self, const char *key, uint64_t off, void *buf, size
         }
         done += (size_t)n;
     }
-    close(fd);
-out:
+    return rc;
+}
+
+static int open_key(void *self, const char *key, int *fd, hb_err *err)
+{
+    int rc = hb_storage_key_check(key, err);
+    if (rc)
+        return rc;
+    char *p = path_of(self, key);
+    if (!p)
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    *fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) {
+        int e = errno;
+        rc = hb_err_set(err, e == ENOENT ? HB_ENOTFOUND : HB_EIO, "storage: cannot open %s: %s", key, strerror(e));
+    }
     free(p);
     return rc;
+}
+
+static int local_read(void *self, const char *key, uint64_t off, void *buf, size_t len, hb_err *err)
+{
+    int fd;
+    int rc = open_key(self, key, &fd, err);
+    if (rc)
+        return rc;
+    rc = pread_all(fd, key, off, buf, len, err);
+    close(fd);
+    return rc;
+}
+
+struct hb_storage_obj {
+    int fd;
+    char key[];
+};
+
+static int local_open_object(void *self, const char *key, hb_storage_obj **out, hb_err *err)
+{
+    size_t kl = strlen(key);
+    hb_storage_obj *o = malloc(sizeof *o + kl + 1);
+    if (!o)
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    int rc = open_key(self, key, &o->fd, err);
+    if (rc) {
+        free(o);
+        return rc;
+    }
+    memcpy(o->key, key, kl + 1);
+    *out = o;
+    return HB_OK;
+}
+
+static int local_read_object(hb_storage_obj *o, uint64_t off, void *buf, size_t len, hb_err *err)
+{
+    return pread_all(o->fd, o->key, off, buf, len, err);
+}
+
+static void local_close_object(hb_storage_obj *o)
+{
+    if (!o)
+        return;
+    close(o->fd);
+    free(o);
 }
 
 /* ---- listing: a recursive walk collecting (key, size), sorted ---- */
@@ -431,6 +480,9 @@ int hb_storage_local_open(const char *root, hb_storage_port *out, hb_err *err)
         .writer_abort = local_writer_abort,
         .size = local_size,
         .read = local_read,
+        .open_object = local_open_object,
+        .read_object = local_read_object,
+        .close_object = local_close_object,
         .list = local_list,
         .remove = local_remove,
         .clean_partial = local_clean_partial,

@@ -249,6 +249,22 @@ static int check_row_groups(hb_pq_reader *r, uint64_t data_end, hb_err *err)
     return 0;
 }
 
+int hb_pq_reader_pread(const hb_pq_reader *r, uint64_t off, void *buf, size_t len, hb_err *err)
+{
+    if (r->obj)
+        return r->st->read_object(r->obj, off, buf, len, err);
+    return r->st->read(r->st->self, r->key, off, buf, len, err);
+}
+
+static void reader_free(hb_pq_reader *r)
+{
+    if (r->obj)
+        r->st->close_object(r->obj);
+    pthread_mutex_destroy(&r->aux_mu);
+    hb_arena_free(&r->arena);
+    free(r);
+}
+
 static int open_sized(hb_storage_port *st, const char *key, uint64_t size, hb_pq_reader **out, hb_err *err)
 {
     *out = NULL;
@@ -270,12 +286,16 @@ static int open_sized(hb_storage_port *st, const char *key, uint64_t size, hb_pq
         goto out;
     }
     key = r->key;
+    /* the reader keeps the object open for its reads (a local file: no
+     * path lookup per column chunk) */
+    if (st->open_object && (rc = st->open_object(st->self, key, &r->obj, err)))
+        goto out;
     if (size < 12) {
         rc = corrupt(key, err, size, "file too short for a Parquet file");
         goto out;
     }
     uint8_t head[4], tail[8];
-    if ((rc = st->read(st->self, key, 0, head, 4, err)) || (rc = st->read(st->self, key, size - 8, tail, 8, err)))
+    if ((rc = hb_pq_reader_pread(r, 0, head, 4, err)) || (rc = hb_pq_reader_pread(r, size - 8, tail, 8, err)))
         goto out;
     if (memcmp(head, "PAR1", 4)) {
         rc = corrupt(key, err, 0, "bad magic at the start (not a Parquet file)");
@@ -302,7 +322,7 @@ static int open_sized(hb_storage_port *st, const char *key, uint64_t size, hb_pq
         rc = hb_err_set(err, HB_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = st->read(st->self, key, fstart, footer, flen, err)))
+    if ((rc = hb_pq_reader_pread(r, fstart, footer, flen, err)))
         goto out;
     /* decoded metadata is bounded by a multiple of its encoding */
     r->arena.max = r->arena.total + 64 * flen + (1u << 20);
@@ -362,11 +382,8 @@ static int open_sized(hb_storage_port *st, const char *key, uint64_t size, hb_pq
     rc = 0;
 out:
     free(footer);
-    if (r) {
-        pthread_mutex_destroy(&r->aux_mu);
-        hb_arena_free(&r->arena);
-        free(r);
-    }
+    if (r)
+        reader_free(r);
     return rc;
 }
 
@@ -386,9 +403,7 @@ void hb_pq_reader_close(hb_pq_reader *r)
         return;
     if (r->aux && r->aux_free)
         r->aux_free(r->aux);
-    pthread_mutex_destroy(&r->aux_mu);
-    hb_arena_free(&r->arena);
-    free(r);
+    reader_free(r);
 }
 
 int hb_pq_reader_aux(hb_pq_reader *r, hb_pq_aux_build_fn build, void *ctx, void (*free_fn)(void *), void **out,

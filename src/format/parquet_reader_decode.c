@@ -446,10 +446,30 @@ static int page_values(dctx *d, int32_t enc, const uint8_t *p, size_t len, size_
 
 static size_t count_ones(const uint8_t *v, size_t n)
 {
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t c = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {   /* levels are 0 or 1: eight bytes add up in one word */
+        uint64_t w;
+        memcpy(&w, v + i, 8);
+        c += (size_t)((w * 0x0101010101010101ull) >> 56);
+    }
+    for (; i < n; i++)
         c += v[i];
     return c;
+}
+
+/* Whether definition levels p[0..len) (RLE hybrid, bit width 1) are one
+ * run of nv ones, the shape of every page without nulls: then they need no
+ * expanding or counting. */
+static int levels_all_present(const uint8_t *p, size_t len, size_t nv)
+{
+    uint64_t h = 0;
+    size_t i = 0;
+    for (int shift = 0; i < len && shift < 35; shift += 7) {
+        h |= (uint64_t)(p[i] & 0x7f) << shift;
+        if (!(p[i++] & 0x80))
+            return !(h & 1) && (h >> 1) == nv && i + 1 == len && p[i] == 1;
+    }
+    return 0;
 }
 
 static int decode_v1(dctx *d, const hb_pq_page_header *h, const uint8_t *body)
@@ -470,6 +490,12 @@ static int decode_v1(dctx *d, const hb_pq_page_header *h, const uint8_t *body)
     if (d->inf->max_def) {
         if (dp->definition_level_encoding != HB_PQ_ENC_RLE)
             return fail(d, HB_EUNSUPP, 0, "definition level encoding %d", (int)dp->definition_level_encoding);
+        uint32_t ll;
+        if (len >= 4 && (memcpy(&ll, p, 4), ll <= len - 4) && levels_all_present(p + 4, ll, nv)) {
+            p += 4 + (size_t)ll;
+            len -= 4 + (size_t)ll;
+            return page_values(d, dp->encoding, p, len, nv, NULL, nv);
+        }
         uint8_t *dv = grow(&d->defs, nv + 1);
         if (!dv)
             return oom(d);
@@ -501,7 +527,9 @@ static int decode_v2(dctx *d, const hb_pq_page_header *h, const uint8_t *body)
     const uint8_t *defs = NULL;
     size_t nnz = nv;
     int rc;
-    if (d->inf->max_def) {
+    if (d->inf->max_def && levels_all_present(body + rl, (size_t)dl, nv)) {
+        nnz = nv;
+    } else if (d->inf->max_def) {
         uint8_t *dv = grow(&d->defs, nv + 1);
         if (!dv)
             return oom(d);
@@ -587,7 +615,7 @@ static int read_chunk(const hb_pq_reader *r, size_t rg, size_t col, const hb_pq_
         rc = oom(&d);
         goto out;
     }
-    if ((rc = r->st->read(r->st->self, r->key, off, buf, clen, err)))
+    if ((rc = hb_pq_reader_pread(r, off, buf, clen, err)))
         goto out;
     size_t pos = 0;
     while (d.done < d.n) {

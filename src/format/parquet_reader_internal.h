@@ -28,10 +28,14 @@ struct hb_pq_reader {
     hb_pq_colinfo *info;
     int time_col;
     uint64_t *chunk_off, *chunk_len;   /* [rg * ncols + col], validated */
+    hb_storage_obj *obj;               /* the open object, NULL when the port offers none */
     pthread_mutex_t aux_mu;            /* guards building aux */
     void *aux;                         /* hb_pq_reader_aux's data, NULL until built */
     void (*aux_free)(void *);
 };
+
+/* len bytes at off of the reader's file (through its open object if any). */
+int hb_pq_reader_pread(const hb_pq_reader *r, uint64_t off, void *buf, size_t len, hb_err *err);
 
 /* Page codecs (parquet_reader_codec.c): decompress src[0..n) into exactly
  * out_len bytes at out. 0, HB_ECORRUPT (message without context) or HB_EUNSUPP. */

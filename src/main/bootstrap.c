@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,9 +97,25 @@ static unsigned http_threads(const hb_config *c)
     return (unsigned)(n < 4 ? 4 : n);
 }
 
+/* Open Parquet readers keep their file open (one descriptor per cached
+ * footer, up to 1024) next to the HTTP connections: use the hard limit on
+ * open files, as databases do, rather than a soft default of 1024. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rlim_t was = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+            hb_log_debug("open files limit raised from %llu to %llu", (unsigned long long)was,
+                         (unsigned long long)rl.rlim_max);
+    }
+}
+
 int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
 {
     int rc;
+    raise_fd_limit();
     memset(s, 0, sizeof *s);
     s->lock_fd = -1;
     s->config = *cfg;

@@ -16,6 +16,7 @@
 #include "base/err.h"
 
 typedef struct hb_storage_writer hb_storage_writer;   /* adapter-private */
+typedef struct hb_storage_obj hb_storage_obj;         /* adapter-private */
 
 /* Called per object in key order; non-zero stops the listing and is returned. */
 typedef int (*hb_storage_list_fn)(void *ctx, const char *key, uint64_t size);
@@ -34,6 +35,13 @@ typedef struct hb_storage_port {
     int (*size)(void *self, const char *key, uint64_t *size, hb_err *err);
     /* Read len bytes at off into buf (short objects: HB_ECORRUPT naming key and range). */
     int (*read)(void *self, const char *key, uint64_t off, void *buf, size_t len, hb_err *err);
+    /* Optional (NULL when the adapter has nothing cheaper than read): an
+     * open object for many ranged reads without finding the key each time
+     * (a local file stays open). It reads the object as it was when opened,
+     * even if it is removed meanwhile; close_object frees it. */
+    int (*open_object)(void *self, const char *key, hb_storage_obj **out, hb_err *err);
+    int (*read_object)(hb_storage_obj *o, uint64_t off, void *buf, size_t len, hb_err *err);
+    void (*close_object)(hb_storage_obj *o);
     /* Every object whose key starts with prefix, in key order. Objects
      * being written (not yet committed) are not listed. */
     int (*list)(void *self, const char *prefix, hb_storage_list_fn fn, void *ctx, hb_err *err);

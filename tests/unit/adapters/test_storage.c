@@ -199,6 +199,37 @@ static void local_crash_leftovers_and_dirs(void **state)
     assert_int_equal(access(f->dir, F_OK), 0);
 }
 
+/* An open object reads what the object held when opened, also after it
+ * was replaced or removed; missing objects and bad ranges are errors as
+ * with read(). Adapters without open objects leave all three NULL. */
+static void open_objects(void **state)
+{
+    fx *f = *state;
+    hb_err err;
+    hb_storage_port *s = &f->st;
+    if (!s->open_object) {
+        assert_null(s->read_object);
+        assert_null(s->close_object);
+        return;
+    }
+    assert_int_equal(s->put(s->self, "db/rp/m/o.parquet", "hello world", 11, &err), 0);
+    hb_storage_obj *o;
+    assert_int_equal(s->open_object(s->self, "nope", &o, &err), HB_ENOTFOUND);
+    assert_int_equal(s->open_object(s->self, "../x", &o, &err), HB_EINVAL);
+    assert_int_equal(s->open_object(s->self, "db/rp/m/o.parquet", &o, &err), 0);
+    char buf[16] = { 0 };
+    assert_int_equal(s->read_object(o, 6, buf, 5, &err), 0);
+    assert_string_equal(buf, "world");
+    assert_int_equal(s->put(s->self, "db/rp/m/o.parquet", "bye", 3, &err), 0);
+    assert_int_equal(s->remove(s->self, "db/rp/m/o.parquet", &err), 0);
+    memset(buf, 0, sizeof buf);
+    assert_int_equal(s->read_object(o, 0, buf, 5, &err), 0);
+    assert_string_equal(buf, "hello");
+    assert_int_equal(s->read_object(o, 8, buf, 5, &err), HB_ECORRUPT);
+    assert_non_null(strstr(err.msg, "o.parquet"));
+    s->close_object(o);
+}
+
 int main(void)
 {
 #define BOTH(t) cmocka_unit_test_setup_teardown(t, setup_local, teardown), \
@@ -208,6 +239,7 @@ int main(void)
         BOTH(writer_is_invisible_until_commit),
         BOTH(list_in_key_order_with_prefix),
         BOTH(bad_keys_are_refused),
+        BOTH(open_objects),
         cmocka_unit_test_setup_teardown(local_crash_leftovers_and_dirs, setup_local, teardown),
     };
     return cmocka_run_group_tests_name("adapters/storage", tests, NULL, NULL);
