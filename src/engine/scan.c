@@ -323,6 +323,7 @@ int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, c
     s->filter = opts ? opts->series_filter : NULL;
     s->filter_ctx = opts ? opts->series_ctx : NULL;
     s->workers = opts ? opts->workers : NULL;
+    s->sparse_tags = opts && opts->sparse_tags;
     size_t mlen = strlen(measurement);
     char *m = hb_arena_strndup(&s->names, measurement, mlen);
     s->src = calloc(n ? n : 1, sizeof *s->src);

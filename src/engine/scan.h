@@ -83,6 +83,12 @@ typedef struct hb_scan_opts {
      * (at the start, every file) are loaded on these threads at once. The
      * series filter must then be safe to call from several threads. */
     struct hb_workers *workers;
+    /* Optional: tag columns hold values only where a series' rows start in
+     * a block: at row 0 and wherever keys[r].p != keys[r-1].p; on other
+     * rows they may be null (the series' tags are those of its first row).
+     * Saves writing every tag of every row for readers that look at tags
+     * once per series. Tag strings stay valid for the scan's life. */
+    int sparse_tags;
 } hb_scan_opts;
 
 typedef struct hb_scan_block {

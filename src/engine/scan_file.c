@@ -287,9 +287,10 @@ static void copy_rows(hb_scan *s, const scan_src *src, const scan_seg *sg, size_
             if (slot < 0 || !sg->tagv[slot].p)
                 continue;
             hb_slice *dst = (hb_slice *)o->vals[j] + d;
-            for (size_t i = 0; i < cnt; i++)
+            size_t nt = s->sparse_tags ? 1 : cnt;   /* scan.h sparse_tags: the first row says it */
+            for (size_t i = 0; i < nt; i++)
                 dst[i] = sg->tagv[slot];
-            scan_bits_set(o->valid[j], d, cnt);
+            scan_bits_set(o->valid[j], d, nt);
             continue;
         }
         const hb_pq_colvec *v = &src->vec[j];

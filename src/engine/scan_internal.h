@@ -86,6 +86,7 @@ struct hb_scan {
     void *filter_ctx;
     hb_slice *ftags;           /* [ncols] scratch: the tag values handed to filter (memtables) */
     struct hb_workers *workers; /* opts->workers: loads files in parallel */
+    int sparse_tags;           /* opts->sparse_tags */
     size_t ncols, ntags;       /* column 0 time, 1..ntags tags, then fields */
     hb_pq_coldef *cols;
     hb_slice *colname;         /* [ncols] names as slices */

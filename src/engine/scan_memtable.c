@@ -221,9 +221,10 @@ static void copy_groups(hb_scan *s, const scan_src *src, const hb_mt_series *se,
         if (tp < 0)
             continue;
         hb_slice *ov = (hb_slice *)o->vals[j] + d, v = se->tags[tp].val;
-        for (size_t i = 0; i < cnt; i++)
+        size_t nt = s->sparse_tags ? 1 : cnt;   /* scan.h sparse_tags: the first row says it */
+        for (size_t i = 0; i < nt; i++)
             ov[i] = v;
-        scan_bits_set(o->valid[j], d, cnt);
+        scan_bits_set(o->valid[j], d, nt);
     }
     for (size_t j = s->ntags + 1; j < s->ncols; j++) {
         int32_t c = src->map[j];

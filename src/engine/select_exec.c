@@ -102,7 +102,7 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     hb_scan_opts so = { .tmin = p->tmin, .tmax = p->tmax, .fields = fields, .nfields = nf, .block_rows = 4096,
                         .series_filter = p->cond ? want_series : NULL, .series_ctx = &fctx,
                         .series_limit = raw_series_limit(p, m, nf), .series_last = p->desc,
-                        .workers = p->env->workers };
+                        .workers = p->env->workers, .sparse_tags = 1 };
     if ((rc = hb_scan_open(src, nsrc, m->name, &so, &sc, err)))
         goto out;
     const hb_pq_coldef *cols = hb_scan_cols(sc);
@@ -164,11 +164,7 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
                     series_ok = sel_filter_series(&filt, &srow);
                 }
             } else {
-                /* same series, but its strings may now live in this block */
-                for (size_t c = 1; c < ncols; c++)
-                    if (cols[c].role == HB_PQ_TAG && hb_pq_valid(blk.vecs[c].valid, r))
-                        tagvals[c] = ((const hb_slice *)blk.vecs[c].values)[r];
-                prev = blk.keys[r];
+                prev = blk.keys[r];   /* tag strings live as long as the scan: nothing to refresh */
             }
             if (!series_ok)
                 continue;
@@ -177,8 +173,15 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
             if (by_runs) {
                 /* the rest of this series in the block, at once */
                 size_t e = r + 1;
-                while (e < blk.nrows && same_key(prev, blk.keys[e]))
-                    e++;
+                for (; e < blk.nrows; e++) {
+                    /* rows of one series from different files carry
+                     * different copies of its key: compare bytes once */
+                    if (blk.keys[e].p != prev.p) {
+                        if (!same_key(prev, blk.keys[e]))
+                            break;
+                        prev = blk.keys[e];
+                    }
+                }
                 if ((rc = runfn(ctx, &row, r, e, gkey.data ? gkey.data : "", gkey.len, err)))
                     goto out;
                 r = e - 1;
