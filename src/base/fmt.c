@@ -119,15 +119,46 @@ size_t hb_fmt_rfc3339nano(int64_t ns, char out[40])
     int64_t y;
     unsigned mo, d;
     hb_civil_from_days(days, &y, &mo, &d);
-    int n = snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)y, mo, d, (int)(rem / 3600),
+    int n;
+    if (y >= 0 && y <= 9999) {   /* every realistic time: digits by hand, no printf */
+        unsigned h = (unsigned)(rem / 3600), mi = (unsigned)(rem / 60 % 60), sc = (unsigned)(rem % 60);
+        unsigned yy = (unsigned)y;
+        char *o = out;
+        *o++ = (char)('0' + yy / 1000);
+        *o++ = (char)('0' + yy / 100 % 10);
+        *o++ = (char)('0' + yy / 10 % 10);
+        *o++ = (char)('0' + yy % 10);
+        *o++ = '-';
+        *o++ = (char)('0' + mo / 10);
+        *o++ = (char)('0' + mo % 10);
+        *o++ = '-';
+        *o++ = (char)('0' + d / 10);
+        *o++ = (char)('0' + d % 10);
+        *o++ = 'T';
+        *o++ = (char)('0' + h / 10);
+        *o++ = (char)('0' + h % 10);
+        *o++ = ':';
+        *o++ = (char)('0' + mi / 10);
+        *o++ = (char)('0' + mi % 10);
+        *o++ = ':';
+        *o++ = (char)('0' + sc / 10);
+        *o++ = (char)('0' + sc % 10);
+        n = (int)(o - out);
+    } else {
+        n = snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)y, mo, d, (int)(rem / 3600),
                      (int)(rem / 60 % 60), (int)(rem % 60));
-    if (frac) {
-        char f[16];
-        snprintf(f, sizeof f, "%09lld", (long long)frac);
+    }
+    if (frac) {   /* nine digits, trailing zeros dropped */
+        char f[9];
+        int64_t x = frac;
+        for (int i = 8; i >= 0; i--, x /= 10)
+            f[i] = (char)('0' + x % 10);
         int fl = 9;
         while (fl > 0 && f[fl - 1] == '0')
             fl--;
-        n += snprintf(out + n, (size_t)(40 - n), ".%.*s", fl, f);
+        out[n++] = '.';
+        memcpy(out + n, f, (size_t)fl);
+        n += fl;
     }
     out[n++] = 'Z';
     out[n] = '\0';

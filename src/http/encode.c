@@ -257,20 +257,98 @@ static void json_series_begin(hb_qenc *e, const hb_series_out *s)
     e->series_members = m;
 }
 
+/* Whether s[0..n) goes into a JSON string as it is (no byte hb_json_str
+ * would escape or check). */
+static int json_plain(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = p[i];
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&')
+            return 0;
+    }
+    return 1;
+}
+
+/* Bytes a value can take in JSON at most, strings needing escapes aside. */
+#define JSON_CELL_MAX 48
+
+/* One row straight into the output buffer: the space is reserved once per
+ * row, numbers and times are formatted in place, plain strings copied;
+ * only a string that needs escaping goes through hb_json_str. */
+static void json_row(hb_qenc *e, const hb_value *row, size_t ncols)
+{
+    hb_buf *b = e->out;
+    size_t need = 2 + ncols * (JSON_CELL_MAX + 1);
+    for (size_t c = 0; c < ncols; c++)
+        if (row[c].kind == HB_V_STR)
+            need += row[c].v.s.n + 2;
+    int rc = hb_buf_reserve(b, need);
+    if (rc) {
+        hb_qe_fail(e, rc);
+        return;
+    }
+    char *p = b->data + b->len;
+    *p++ = '[';
+    for (size_t c = 0; c < ncols; c++) {
+        const hb_value *v = &row[c];
+        if (c)
+            *p++ = ',';
+        if (v->kind == HB_V_STR && !json_plain(v->v.s.p, v->v.s.n)) {
+            b->len = (size_t)(p - b->data);
+            json_value(e, v, 0);
+            if (e->rc || hb_buf_reserve(b, need)) {   /* room for the rest again */
+                hb_qe_fail(e, e->rc ? e->rc : HB_ENOMEM);
+                return;
+            }
+            p = b->data + b->len;
+            continue;
+        }
+        switch (v->kind) {
+        case HB_V_INT: p += fmt_i64(p, v->v.i); break;
+        case HB_V_UINT: p += fmt_u64(p, v->v.u); break;
+        case HB_V_STR:
+            *p++ = '"';
+            memcpy(p, v->v.s.p, v->v.s.n);
+            p += v->v.s.n;
+            *p++ = '"';
+            break;
+        case HB_V_TIME:
+            if (c == 0 && e->o.epoch) {
+                p += fmt_i64(p, v->v.i / e->o.epoch);
+            } else {
+                *p++ = '"';
+                p += hb_fmt_rfc3339nano(v->v.i, p);
+                *p++ = '"';
+            }
+            break;
+        case HB_V_FLOAT:
+            if (isfinite(v->v.f)) {
+                p += hb_fmt_float_json(v->v.f, p);
+                break;
+            }
+            /* json_value records the bad float */
+            __attribute__((fallthrough));
+        default:
+            b->len = (size_t)(p - b->data);
+            json_value(e, v, c == 0);
+            p = b->data + b->len;
+            break;
+        }
+    }
+    *p++ = ']';
+    b->len = (size_t)(p - b->data);
+    b->data[b->len] = '\0';
+}
+
 static void json_rows(hb_qenc *e, const hb_series_out *s, size_t from, size_t n)
 {
     for (size_t r = from; r < from + n && !e->rc; r++) {
         if (e->nrows == 0 && r == from)
-            hb_qe_puts(e, e->series_members++ ? ",\"values\":[[" : "\"values\":[[");
+            hb_qe_puts(e, e->series_members++ ? ",\"values\":[" : "\"values\":[");
         else
-            hb_qe_put(e, ",[", 2);
-        const hb_value *row = &s->values[r * s->ncols];
-        for (size_t c = 0; c < s->ncols; c++) {
-            if (c)
-                hb_qe_putc(e, ',');
-            json_value(e, &row[c], c == 0);
-        }
-        hb_qe_putc(e, ']');
+            hb_qe_putc(e, ',');
+        json_row(e, &s->values[r * s->ncols], s->ncols);
     }
 }
 
