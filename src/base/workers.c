@@ -4,7 +4,9 @@
  * (batches are a handful of tasks, each milliseconds of work: the lock is
  * not contended enough to matter). A batch leaves the list when its last
  * index is claimed; its caller waits on the batch's own condition until the
- * count of finished tasks reaches ntasks. The batch lives on the caller's
+ * count of finished tasks reaches ntasks, helping with other queued batches
+ * meanwhile (a task may run a batch of its own: nested parallelism gets
+ * every idle thread). The batch lives on the caller's
  * stack, which is safe: the caller returns only after every task finished,
  * and no thread touches a batch after finishing its task except to signal
  * under the lock the caller waits on. */
@@ -149,8 +151,21 @@ void hb_workers_run(hb_workers *w, size_t ntasks, void (*fn)(void *ctx, size_t i
         pthread_mutex_lock(&w->mu);
         b.done++;
     }
-    while (b.done < b.ntasks)
-        pthread_cond_wait(&b.finished, &w->mu);
+    while (b.done < b.ntasks) {
+        /* while others finish this batch's last tasks, help with queued
+         * ones (a task of ours may have queued its own batch) */
+        size_t i;
+        batch *o = claim(w, &i);
+        if (!o) {
+            pthread_cond_wait(&b.finished, &w->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&w->mu);
+        o->fn(o->ctx, i);
+        pthread_mutex_lock(&w->mu);
+        if (++o->done == o->ntasks)
+            pthread_cond_signal(&o->finished);
+    }
     pthread_mutex_unlock(&w->mu);
     pthread_cond_destroy(&b.finished);
 }

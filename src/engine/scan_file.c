@@ -8,11 +8,11 @@
  *   2. pick the index runs that may hold rows in [tmin, tmax] and, with a
  *      series filter, that the filter wants: no value is decoded for this;
  *   3. decode the time column and the projected field columns, only the
- *      pages holding picked rows (arena reset first: the previous row
- *      group's strings die here, hence the block cut in scan.c). The arena
- *      is sized from the footer for the largest row group, so its one block
- *      is reused by every load (fresh memory is expensive: page faults cost
- *      more than the decoding on some VMs);
+ *      pages holding picked rows, each column into its own arena, on the
+ *      scan's workers when there is enough to decode (arenas reset first:
+ *      the previous row group's strings die here, hence the block cut in
+ *      scan.c). An arena is sized from the footer for the largest row
+ *      group, so its one block is reused by every load;
  *   4. cut runs that straddle tmin or tmax down to their rows inside (a
  *      binary search: times are sorted within a series).
  * With a per-series limit (scan.h series_limit) the time range of each
@@ -25,35 +25,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/workers.h"
 #include "engine/file_index.h"
 #include "engine/scan_internal.h"
 
-#define FILE_ARENA_BLOCK ((size_t)256 << 10)
+#define FILE_ARENA_BLOCK ((size_t)16 << 10)   /* per column, at least */
 #define FILE_ARENA_MAX_HINT ((uint64_t)1 << 30)
 
-/* Arena bytes the largest row group of the file will need (time and field
- * values, validity, string bytes), from the footer; 0 when implausible (the
+/* Arena bytes column j of the largest row group of the file will need
+ * (values, validity, string bytes), from the footer; 0 when implausible (the
  * arena then grows as needed). */
-static size_t rg_bytes(const hb_scan *s, const scan_src *src)
+static size_t col_bytes(const hb_scan *s, const scan_src *src, size_t j)
 {
     const hb_pq_file_meta *m = hb_pq_reader_meta(src->reader);
     uint64_t best = 0;
     for (size_t rg = 0; rg < src->nrg; rg++) {
-        uint64_t n = hb_pq_reader_rg_rows(src->reader, rg), b = 4096;
-        for (size_t j = 0; j < s->ncols; j++) {
-            if (src->map[j] < 0 || (j >= 1 && j <= s->ntags))
-                continue;
-            b += n * s->out.esz[j] + (n + 7) / 8 + 64;
-            const hb_pq_column_meta *cm = m->row_groups[rg].columns[src->map[j]].meta_data;
-            if (s->cols[j].type == HB_FT_STRING && cm && cm->total_uncompressed_size > 0)
-                b += cm->total_uncompressed_size < (int64_t)FILE_ARENA_MAX_HINT ? (uint64_t)cm->total_uncompressed_size
-                                                                                : FILE_ARENA_MAX_HINT;
-        }
+        uint64_t n = hb_pq_reader_rg_rows(src->reader, rg), b = 256;
+        b += n * s->out.esz[j] + (n + 7) / 8 + 64;
+        const hb_pq_column_meta *cm = m->row_groups[rg].columns[src->map[j]].meta_data;
+        if (s->cols[j].type == HB_FT_STRING && cm && cm->total_uncompressed_size > 0)
+            b += cm->total_uncompressed_size < (int64_t)FILE_ARENA_MAX_HINT ? (uint64_t)cm->total_uncompressed_size
+                                                                            : FILE_ARENA_MAX_HINT;
         if (b > best)
             best = b;
     }
     best += best / 8;
     return best > FILE_ARENA_MAX_HINT ? 0 : (size_t)best;
+}
+
+/* Whether output column j is decoded from the file (time and fields; tags
+ * come from the index). */
+static int decoded(const hb_scan *s, const scan_src *src, size_t j)
+{
+    return src->map[j] >= 0 && !(j >= 1 && j <= s->ntags);
 }
 
 int scan_file_init(hb_scan *s, scan_src *src, hb_err *err)
@@ -82,8 +86,13 @@ int scan_file_init(hb_scan *s, scan_src *src, hb_err *err)
             if (src->ix->tagcol[k] == (uint32_t)src->map[j])
                 src->tagslot[j] = (int32_t)k;
     }
-    size_t est = rg_bytes(s, src);
-    hb_arena_init(&src->arena, est > FILE_ARENA_BLOCK ? est : FILE_ARENA_BLOCK, 0);
+    if (!(src->carena = calloc(s->ncols, sizeof *src->carena)))
+        return hb_err_set(err, HB_ENOMEM, "out of memory opening a scan of %s", hb_pq_reader_key(r));
+    src->ncarena = s->ncols;
+    for (size_t j = 0; j < s->ncols; j++) {
+        size_t est = decoded(s, src, j) ? col_bytes(s, src, j) : 0;
+        hb_arena_init(&src->carena[j], est > FILE_ARENA_BLOCK ? est : FILE_ARENA_BLOCK, 0);
+    }
     src->state = SRC_PENDING;
     return HB_OK;
 }
@@ -96,7 +105,9 @@ void scan_file_free(scan_src *src)
     free(src->ftags);
     free(src->segs);
     free(src->ranges);
-    hb_arena_free(&src->arena);
+    for (size_t j = 0; src->carena && j < src->ncarena; j++)
+        hb_arena_free(&src->carena[j]);
+    free(src->carena);
 }
 
 /* Whether the series filter wants the series of run. */
@@ -179,13 +190,54 @@ static int pick_runs(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
     return src->nseg > 0;
 }
 
+/* Column j's arena emptied for a new row group. hb_arena_reset keeps only
+ * the first block: when the last row group needed more, start over with
+ * one block that holds it all, so that row groups reuse the same memory
+ * instead of freeing and faulting in fresh pages for every load (fresh
+ * memory is expensive: page faults cost more than the decoding on some
+ * VMs). */
+static void reset_arena(hb_arena *a)
+{
+    if (a->total > a->block_size) {
+        size_t want = a->total + a->total / 8;
+        hb_arena_free(a);
+        hb_arena_init(a, want, 0);
+    } else {
+        hb_arena_reset(a);
+    }
+}
+
+typedef struct col_job {
+    const hb_scan *s;
+    scan_src *src;
+    size_t rg, nr;
+    const size_t *cols;        /* output columns to decode */
+    int *rc;                   /* per column */
+    hb_err *errs;
+} col_job;
+
+static void decode_col(void *ctx, size_t i)
+{
+    col_job *jb = ctx;
+    scan_src *src = jb->src;
+    size_t j = jb->cols[i];
+    reset_arena(&src->carena[j]);
+    jb->rc[i] = hb_pq_reader_read_rows(src->reader, jb->rg, (size_t)src->map[j], src->ranges, jb->nr,
+                                       &src->carena[j], &src->vec[j], &jb->errs[i]);
+}
+
+/* Columns worth a thread of their own: below this many rows to decode the
+ * hand-over costs more than it saves. */
+#define PARALLEL_MIN_ROWS 8192
+
 /* Decode the time and field columns of row group rg, only the pages holding
- * the picked runs' rows. */
+ * the picked runs' rows; on the scan's workers when there is enough. */
 static int decode_picked(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
 {
-    size_t nr = 0;
+    size_t nr = 0, rows = 0;
     for (size_t g = 0; g < src->nseg; g++) {
         const scan_seg *sg = &src->segs[g];
+        rows += sg->end - sg->start;
         if (nr && src->ranges[nr - 1].hi == sg->start)
             src->ranges[nr - 1].hi = sg->end;
         else
@@ -193,17 +245,29 @@ static int decode_picked(const hb_scan *s, scan_src *src, size_t rg, hb_err *err
     }
     if (nr == 1 && src->ranges[0].lo == 0 && src->ranges[0].hi == hb_pq_reader_rg_rows(src->reader, rg))
         nr = 0;   /* every row */
+    size_t cols[s->ncols], nc = 0;
     for (size_t j = 0; j < s->ncols; j++) {
         src->vec[j] = (hb_pq_colvec){ NULL, NULL };
-        if (src->map[j] < 0 || (j >= 1 && j <= s->ntags))
-            continue;
-        int rc = hb_pq_reader_read_rows(src->reader, rg, (size_t)src->map[j], src->ranges, nr, &src->arena,
-                                        &src->vec[j], err);
-        if (rc)
-            return rc;
+        if (decoded(s, src, j))
+            cols[nc++] = j;
     }
+    int rcs[nc ? nc : 1];
+    hb_err *errs = malloc((nc ? nc : 1) * sizeof *errs);
+    if (!errs)
+        return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
+    col_job jb = { s, src, rg, nr, cols, rcs, errs };
+    if (s->workers && nc > 1 && rows * nc >= PARALLEL_MIN_ROWS)
+        hb_workers_run(s->workers, nc, decode_col, &jb);
+    else
+        for (size_t i = 0; i < nc; i++)
+            decode_col(&jb, i);
+    int rc = HB_OK;
+    for (size_t i = 0; i < nc && !rc; i++)
+        if ((rc = rcs[i]))
+            hb_err_set(err, rc, "%s", errs[i].msg);
+    free(errs);
     src->times = src->vec[0].values;
-    return HB_OK;
+    return rc;
 }
 
 /* Cut the picked runs to their rows inside [tmin, tmax]; drop empty ones. */
@@ -247,17 +311,6 @@ int scan_file_load(const hb_scan *s, scan_src *src, hb_err *err)
         if (rc == 0) {
             src->stats.row_groups_skipped++;
             continue;
-        }
-        /* hb_arena_reset keeps only the first block: when the last row
-         * group needed more, start over with one block that holds it all,
-         * so that row groups reuse the same memory instead of freeing and
-         * faulting in fresh pages (or mmap/munmap) for every load */
-        if (src->arena.total > src->arena.block_size) {
-            size_t want = src->arena.total + src->arena.total / 8;
-            hb_arena_free(&src->arena);
-            hb_arena_init(&src->arena, want, 0);
-        } else {
-            hb_arena_reset(&src->arena);
         }
         if ((rc = decode_picked(s, src, rg, err)))
             return rc;

@@ -42,7 +42,9 @@ typedef struct scan_src {
 
     /* FILE */
     hb_pq_reader *reader;
-    hb_arena arena;            /* the loaded row group; reset by each load */
+    hb_arena *carena;          /* [ncols] the loaded row group's columns, one arena each so that
+                                  columns can be decoded on several threads; reset by each load */
+    size_t ncarena;
     size_t rg, nrg;            /* next row group to look at, row groups in the file */
     const int64_t *times;      /* the loaded row group's times */
     hb_pq_colvec *vec;         /* [ncols] loaded time and field columns; values NULL = not loaded */

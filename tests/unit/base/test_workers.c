@@ -73,11 +73,37 @@ static void concurrent_batches(void **state)
     hb_workers_free(shared);
 }
 
+static hb_workers *nest_pool;
+
+static void outer(void *ctx, size_t i)
+{
+    (void)i;
+    counts *c = ctx;
+    run_batch(nest_pool, 7);   /* a task that runs a batch of its own */
+    atomic_fetch_add(&c->hits[0], 1);
+}
+
+/* Tasks that run batches themselves finish (waiting callers help). */
+static void nested_batches(void **state)
+{
+    (void)state;
+    for (size_t threads = 0; threads < 3; threads++) {
+        nest_pool = hb_workers_new(threads);
+        assert_non_null(nest_pool);
+        atomic_int hits[1] = { 0 };
+        counts c = { hits, 1 };
+        hb_workers_run(nest_pool, 20, outer, &c);
+        assert_int_equal(atomic_load(&hits[0]), 20);
+        hb_workers_free(nest_pool);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_task_once),
         cmocka_unit_test(concurrent_batches),
+        cmocka_unit_test(nested_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
