@@ -21,6 +21,7 @@ typedef struct hb_config {
         uint64_t max_points_per_request; /* 0 = unlimited; default 1,000,000 */
         uint64_t max_line_bytes;       /* default 1 MiB */
         int query_timeout_secs;        /* 0 = none; default 0 */
+        uint64_t query_max_memory_bytes; /* per statement (rows, aggregate states); 0 = none; default 2 GiB */
         int http_threads;              /* 0 = auto (2 x cores, min 4) */
         uint64_t max_connections;      /* default 1024 */
     } server;

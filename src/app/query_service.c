@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/services.h"
 #include "base/log.h"
@@ -147,6 +148,7 @@ typedef struct exec_ctx {
     const hb_query_req *req;
     hb_query_result *res;
     hb_stmt_result *sr;
+    int64_t deadline_ns;       /* CLOCK_MONOTONIC; 0 = no query timeout */
     hb_err err;
 } exec_ctx;
 
@@ -307,6 +309,8 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
             .default_rp = x->req->rp,
             .now = svc->clock.now_ns(svc->clock.self),
             .workers = svc->workers,
+            .deadline_ns = x->deadline_ns,
+            .max_memory = svc->config->server.query_max_memory_bytes,
         };
         x->sr->shape = HB_SHAPE_EMITTER;
         return hb_select_exec(&env, st->u.select, x->res, x->sr, &x->err);
@@ -351,6 +355,14 @@ void hb_query_execute(hb_query_service *qs, const hb_query_req *req, hb_query_re
         res->empty = 1;
         goto out;
     }
+    /* the timeout covers the whole request, as InfluxDB's query-timeout */
+    int64_t deadline = 0;
+    int tmo = qs->svc->config->server.query_timeout_secs;
+    if (tmo > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        deadline = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + (int64_t)tmo * 1000000000;
+    }
     for (size_t i = 0; i < query->nstmts; i++) {
         const hb_iql_stmt *st = query->stmts[i];
         hb_stmt_result *sr = hb_result_add_stmt(res, (int)i);
@@ -359,7 +371,7 @@ void hb_query_execute(hb_query_service *qs, const hb_query_req *req, hb_query_re
             res->error = "out of memory";
             goto out;
         }
-        exec_ctx x = { .qs = qs, .req = req, .res = res, .sr = sr };
+        exec_ctx x = { .qs = qs, .req = req, .res = res, .sr = sr, .deadline_ns = deadline };
         hb_err_clear(&x.err);
         if (req->read_only && is_write_statement(st->kind)) {
             hb_buf text;

@@ -31,7 +31,13 @@ typedef struct hb_select_env {
     const char *default_rp;     /* the rp= parameter, may be NULL */
     int64_t now;                /* now() for the whole statement, ns */
     struct hb_workers *workers; /* scans decode files in parallel here; NULL = one thread */
+    int64_t deadline_ns;        /* CLOCK_MONOTONIC time the query must end by; 0 = none */
+    uint64_t max_memory;        /* bytes a statement may hold (rows, aggregate states); 0 = no cap */
 } hb_select_env;
+
+/* InfluxDB's statement error once the query timeout passed. */
+#define HB_SELECT_TIMEOUT_MSG "query-timeout limit exceeded"
+
 
 /* Run one SELECT into sr. Errors that InfluxDB reports per statement come
  * back as a negative code with its text in err; HB_EUNSUPP for parts not

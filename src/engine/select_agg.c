@@ -77,6 +77,7 @@ static agg_bucket *get_bucket(agg_ctx *x, agg_group *g, int64_t start)
         return NULL;
     b->start = start;
     b->st = st;
+    x->p->mem += sizeof *b + (x->ntot + 1) * sizeof *st;
     if (g->nb == g->cap) {
         size_t nc = g->cap ? g->cap * 2 : 16;
         agg_bucket **nv = realloc(g->list, nc * sizeof *nv);

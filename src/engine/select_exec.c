@@ -2,6 +2,7 @@
  * aggregate queries, raw rows, and the final ordering and limits. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/select_internal.h"
 
@@ -26,6 +27,23 @@ static int want_series(void *ctx, const hb_slice *tagvals)
 static int same_key(hb_slice a, hb_slice b)
 {
     return a.n == b.n && (a.p == b.p || memcmp(a.p, b.p, a.n) == 0);
+}
+
+int sel_check_budget(const sel_plan *p, hb_err *err)
+{
+    const hb_select_env *env = p->env;
+    if (env->max_memory && p->mem > env->max_memory)
+        return hb_err_set(err, HB_ELIMIT,
+                          "query memory limit exceeded: the answer needs more than %llu bytes "
+                          "(server.query_max_memory_bytes); narrow the time range, add a LIMIT or aggregate",
+                          (unsigned long long)env->max_memory);
+    if (env->deadline_ns) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        if ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec > env->deadline_ns)
+            return hb_err_set(err, HB_ELIMIT, "%s", HB_SELECT_TIMEOUT_MSG);
+    }
+    return HB_OK;
 }
 
 /* 1 when e names a field of m anywhere. */
@@ -131,6 +149,8 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     hb_slice prev = { NULL, 0 };
     int have_prev = 0, series_ok = 1;
     while ((rc = hb_scan_next(sc, &blk, err)) == 1) {
+        if ((rc = sel_check_budget(p, err)))
+            goto out;
         const int64_t *times = blk.vecs[0].values;
         sel_row row = { .p = p, .blk = &blk, .tagvals = tagvals };
         const uint8_t *mask;
@@ -473,6 +493,7 @@ static int raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
         hb_value *nv = realloc(o->rows, nc * width * sizeof *nv);
         if (!nv)
             return hb_err_set(err, HB_ENOMEM, "out of memory");
+        p->mem += (nc - o->cap) * width * sizeof *nv;
         o->rows = nv;
         o->cap = nc;
     }
@@ -484,15 +505,22 @@ static int raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
         if (last && vals[i].kind == HB_V_STR && last[i].kind == HB_V_STR && last[i].v.s.n == vals[i].v.s.n &&
             memcmp(last[i].v.s.p, vals[i].v.s.p, vals[i].v.s.n) == 0)
             dst[i] = last[i];
-        else
+        else {
             dst[i] = keep_value(x->res, vals[i]);
+            if (vals[i].kind == HB_V_STR)
+                p->mem += vals[i].v.s.n;
+        }
     }
     o->nrows++;
     /* with LIMIT only OFFSET + LIMIT rows per series can be returned: keep
      * that many (the earliest, or the latest for ORDER BY time DESC) */
     size_t keep = p->s->limit > 0 ? (size_t)p->s->limit + (size_t)(p->s->offset > 0 ? p->s->offset : 0) : 0;
-    if (keep && o->nrows >= 2 * keep + 64)
-        return trim_rows(o, width, keep, p->desc) ? hb_err_set(err, HB_ENOMEM, "out of memory") : HB_OK;
+    if (keep && o->nrows >= 2 * keep + 64) {
+        size_t before = o->cap;
+        if (trim_rows(o, width, keep, p->desc))
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        p->mem -= (before - o->cap) * width * sizeof(hb_value);
+    }
     return HB_OK;
 }
 

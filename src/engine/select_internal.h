@@ -59,6 +59,7 @@ typedef struct sel_plan {
     size_t ngregex;
     int desc;                       /* ORDER BY time DESC */
     hb_u64map binds;                /* expr pointer -> sel_bind * (current measurement) */
+    uint64_t mem;                   /* bytes held for the answer (rows, states): env->max_memory */
     hb_snapshot snap;               /* buffer + files of snap_db.snap_rp, shared by its measurements */
     const char *snap_db, *snap_rp;  /* NULL: no snapshot taken yet */
 } sel_plan;
@@ -117,6 +118,10 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
 
 /* Shared scan driver: calls row_fn for every row of measurement m that
  * passes the time range and WHERE, with the row's group. */
+/* HB_ELIMIT with the statement's error text once the query is past its
+ * deadline or holds more than its memory cap; checked once per scan block. */
+int sel_check_budget(const sel_plan *p, hb_err *err);
+
 /* ---- WHERE as terms (select_filter.c) ---- */
 typedef struct sel_vterm {          /* field op number, over whole blocks */
     int col;                        /* scan column */

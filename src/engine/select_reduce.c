@@ -340,7 +340,9 @@ static int reduce_value(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, 
             if (!p)
                 return HB_ENOMEM;
             v.v.s.p = p;
+            x->p->mem += v.v.s.n;
         }
+        x->p->mem += sizeof(hb_value) + sizeof(int64_t);
         return push_val(s, v, t);
     }
 }
@@ -352,6 +354,7 @@ static int reduce_point(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, 
     size_t at = s->nv;
     if (push_val(s, v, t))
         return HB_ENOMEM;
+    x->p->mem += sizeof(hb_value) + sizeof(int64_t) + sizeof(hb_value *);
     if (s->pcap < s->cap) {
         hb_value **np = realloc(s->pauxv, s->cap * sizeof *np);
         if (!np)

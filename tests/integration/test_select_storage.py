@@ -148,3 +148,25 @@ def test_run_path_matches_row_path(make_server):
         a, b = s.query(sel, db="runs"), s.query(slow, db="runs")
         assert a.status == 200 and "error" not in a.text, a.text
         assert a.json() == b.json(), "%s\n limited=%s\n full=%s" % (sel, a.text[:2000], b.text[:2000])
+
+
+def test_query_memory_cap(make_server):
+    """A statement that would hold more than server.query_max_memory_bytes
+    fails with a clear error (the request and the server go on); LIMIT and
+    aggregates stay within it."""
+    s = make_server(env={"HYPERBYTEDB__SERVER__QUERY_MAX_MEMORY_BYTES": "1000000"})
+    assert s.query("CREATE DATABASE cap").status == 200
+    t0 = 1672531200 * 10**9
+    lines = "".join("m,host=h%d a=%d,b=%d.5,c=\"s%d\" %d\n" % (i % 7, i, i, i, t0 + i * 10**9)
+                    for i in range(20000))
+    assert s.write("cap", lines).status == 204
+    r = s.query("SELECT * FROM m", db="cap")
+    assert r.status == 200
+    res = r.json()["results"]
+    assert "query memory limit exceeded" in res[0]["error"], r.text
+    assert "server.query_max_memory_bytes" in res[0]["error"]
+    r = s.query("SELECT * FROM m LIMIT 3", db="cap")
+    assert r.json()["results"][0]["series"][0]["values"][2][1] == 2, r.text
+    r = s.query("SELECT count(a), median(b) FROM m GROUP BY host", db="cap")
+    assert "error" not in r.text and len(r.json()["results"][0]["series"]) == 7, r.text[:500]
+    assert s.query("SELECT count(a) FROM m", db="cap").json()["results"][0]["series"][0]["values"][0][1] == 20000

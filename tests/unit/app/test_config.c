@@ -82,6 +82,7 @@ static void test_defaults(void **state)
     assert_true(cfg.server.max_points_per_request == 1000000);
     assert_true(cfg.server.max_line_bytes == 1024 * 1024);
     assert_int_equal(cfg.server.query_timeout_secs, 0);
+    assert_true(cfg.server.query_max_memory_bytes == 2147483648ull);
     assert_int_equal(cfg.server.http_threads, 0);
     assert_true(cfg.server.max_connections == 1024);
     assert_string_equal(cfg.storage.dir, "./hyperbytedb-data");
