@@ -51,9 +51,11 @@ static int reads_field(const sel_meas *m, const hb_iql_expr *e)
 {
     switch (e->kind) {
     case HB_IQL_EXPR_VARREF:
-        for (size_t i = 0; i < m->nfields; i++)
-            if (strlen(m->fields[i].name) == e->u.ref.name.n && !memcmp(m->fields[i].name, e->u.ref.name.p, e->u.ref.name.n))
+        for (size_t i = 0; i < m->nfields; i++) {
+            const char *f = m->fields[i].name;
+            if (strlen(f) == e->u.ref.name.n && !memcmp(f, e->u.ref.name.p, e->u.ref.name.n))
                 return 1;
+        }
         return 0;
     case HB_IQL_EXPR_BINARY: return reads_field(m, e->u.bin.lhs) || reads_field(m, e->u.bin.rhs);
     case HB_IQL_EXPR_PAREN: return reads_field(m, e->u.paren);

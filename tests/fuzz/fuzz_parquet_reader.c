@@ -1,13 +1,16 @@
 /* libFuzzer target: the Parquet file reader. The input is stored as one
  * object in a memory StoragePort; open it (footer validation), query every
- * column's statistics and decode every column chunk of every row group, and
- * go through the footer cache too. Must never crash, leak, read out of
+ * column's statistics and decode every column chunk of every row group,
+ * whole and with page skipping (row ranges taken from the input), build the
+ * engine's series index of the file (its order checks read hostile data
+ * too), and go through the footer cache. Must never crash, leak, read out of
  * bounds or allocate without bound (the decode arena is capped). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "adapters/storage_memory.h"
+#include "engine/file_index.h"
 #include "format/parquet_reader.h"
 
 #define ARENA_CAP ((size_t)64 << 20)
@@ -44,6 +47,12 @@ static void read_all(hb_pq_reader *r)
                 (void)sink;
             }
             hb_arena_reset(&a);
+            /* two row ranges from the row count: pages outside are skipped */
+            uint64_t n = hb_pq_reader_rg_rows(r, g);
+            hb_pq_rowrange want[2] = { { n / 5, n / 5 + 1 + n / 7 }, { n / 2 + 3, n } };
+            if (want[0].hi < want[1].lo && want[1].lo < n)
+                (void)hb_pq_reader_read_rows(r, g, c, want, 2, &a, &cv, &e);
+            hb_arena_reset(&a);
         }
     }
     hb_arena_free(&a);
@@ -62,6 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
                 (void)hb_pq_reader_find_col(r, hb_pq_reader_col(r, c)->name);
             (void)hb_pq_reader_kv(r, "hyperbytedb.tags");
             read_all(r);
+            const hb_fidx *ix;
+            if (hb_fidx_get(r, "m", &ix, &e) == 0)
+                for (size_t g = 0; g < ix->nrg; g++)
+                    for (size_t k = 0; k < ix->rgs[g].nruns; k++)
+                        if (ix->rgs[g].runs[k].start >= ix->rgs[g].runs[k].end)
+                            __builtin_trap();   /* runs are never empty */
             hb_pq_reader_close(r);
         }
         hb_pq_footer_cache *c = hb_pq_footer_cache_new(1);
