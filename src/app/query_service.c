@@ -124,8 +124,17 @@ static int parse_params(const char *text, hb_arena *a, json_t **root, hb_iql_par
     *root = json_loads(text, JSON_DECODE_ANY, &je);
     if (!*root)
         return hb_err_set(err, HB_EPARSE, "error parsing query parameters: %s", je.text);
+    if (json_is_null(*root)) {   /* Go leaves the map nil: no parameters */
+        out->items = NULL;
+        out->count = 0;
+        return HB_OK;
+    }
     if (!json_is_object(*root))
-        return hb_err_set(err, HB_EPARSE, "error parsing query parameters: json: cannot unmarshal into a map");
+        return hb_err_set(err, HB_EPARSE,
+                          "error parsing query parameters: json: cannot unmarshal %s into Go value of type "
+                          "map[string]interface {}",
+                          json_is_array(*root) ? "array" : json_is_string(*root) ? "string"
+                                                         : json_is_boolean(*root) ? "bool" : "number");
     size_t n = json_object_size(*root), i = 0;
     hb_iql_param *items = hb_arena_alloc(a, (n ? n : 1) * sizeof *items);
     if (!items)

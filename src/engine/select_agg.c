@@ -101,10 +101,10 @@ static void bind_fast(agg_ctx *x)
     x->runs_ok = x->naux == 0;
     for (size_t i = 0; i < x->ntot; i++) {
         const hb_iql_expr *a = x->cols[i].arg;
-        const sel_bind *bd = a && a->kind == HB_IQL_EXPR_VARREF && a->u.ref.type == HB_IQL_DT_UNKNOWN
-                                 ? hb_u64map_get(&p->binds, (uint64_t)(uintptr_t)a)
-                                 : NULL;
-        x->fast[i] = bd && bd->kind == BIND_FIELD ? bd : NULL;
+        const sel_bind *bd = a && a->kind == HB_IQL_EXPR_VARREF ? hb_u64map_get(&p->binds, (uint64_t)(uintptr_t)a)
+                                                                : NULL;
+        x->fast[i] = bd && bd->kind == BIND_FIELD && a->u.ref.type == HB_IQL_DT_UNKNOWN ? bd : NULL;
+        x->tagarg[i] = bd && bd->kind == BIND_TAG && !x->cols[i].aux && !x->cols[i].expr;
         if (!x->cols[i].aux && !x->cols[i].expr && !agg_span_ok(&x->cols[i], x->fast[i]))
             x->runs_ok = 0;
     }
@@ -129,7 +129,7 @@ static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
     if (!x->bound)
         bind_fast(x);
     for (size_t i = 0; i < x->ntot; i++) {
-        if (x->cols[i].aux || x->cols[i].expr)
+        if (x->cols[i].aux || x->cols[i].expr || x->tagarg[i])
             continue;
         hb_value v;
         if (x->fast[i]) {   /* the common case: a field read straight from the block */
@@ -264,6 +264,11 @@ static hb_value eval_agg_expr(agg_ctx *x, agg_bucket *b, const hb_iql_expr *e, i
 static hb_value fill_number(const sel_plan *p, const agg_col *c, hb_vkind kind)
 {
     const hb_iql_select *s = p->s;
+    /* fill(N) on a string or boolean result is Go's zero value (castToString,
+     * castToBoolean fail) */
+    if (c->fn != FN_COUNT && c->fn != FN_COUNT_DISTINCT && (kind == HB_V_STR || kind == HB_V_BOOL))
+        return kind == HB_V_STR ? (hb_value){ .kind = HB_V_STR, .v.s = { "", 0 } }
+                                : (hb_value){ .kind = HB_V_BOOL, .v.b = 0 };
     if (s->fill_is_int) {
         if (kind == HB_V_FLOAT || c->fn == FN_MEAN || c->fn == FN_MEDIAN || c->fn == FN_STDDEV)
             return (hb_value){ .kind = HB_V_FLOAT, .v.f = (double)s->fill_int };
@@ -507,7 +512,11 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
             int64_t st = rt;
             hb_value v = { .kind = HB_V_NULL };
             if (x->cols[i].aux) {
-                const agg_state *ss = b && x->sel_col >= 0 ? &b->st[x->sel_col] : NULL;
+                agg_state *ss = b && x->sel_col >= 0 ? &b->st[x->sel_col] : NULL;
+                if (ss && ss->pauxv && x->cols[x->sel_col].fn == FN_PERCENTILE && ss->n) {
+                    int64_t ignored;   /* percentile() picks its point (and auxv) when finished */
+                    agg_finish(&x->cols[x->sel_col], ss, &ignored);
+                }
                 row[i + 1] = ss && ss->auxv ? ss->auxv[i] : v;
                 continue;
             }
@@ -528,7 +537,18 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
                         (x->cols[i].fn == FN_COUNT || x->cols[i].fn == FN_COUNT_DISTINCT))
                         v = (hb_value){ .kind = HB_V_INT, .v.i = 0 };
                     break;
-                case HB_IQL_FILL_NUMBER: v = fill_number(p, &x->cols[i], prev[i + 1].kind); break;
+                case HB_IQL_FILL_NUMBER: {
+                    hb_vkind k = prev[i + 1].kind;
+                    /* before the first value: strings and booleans known from the inputs */
+                    for (size_t j = 0; k == HB_V_NULL && !x->cols[i].expr && j < g->nb; j++)
+                        if (g->list[j]->st[i].n) {
+                            hb_vkind in = g->list[j]->st[i].kind;
+                            k = in == HB_V_STR || in == HB_V_BOOL ? in : HB_V_NULL;
+                            break;
+                        }
+                    v = fill_number(p, &x->cols[i], k);
+                    break;
+                }
                 case HB_IQL_FILL_PREVIOUS: break;   /* after the loop, in output order */
                 default: break;
                 }
@@ -632,16 +652,30 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
     size_t naux = 0;
     size_t ntot = 0;
     const sel_bind **fast = calloc(p->ncols + MAX_HIDDEN + 1, sizeof *fast);
-    int rc = fast ? agg_plan_cols(p, cols, &selc, &naux, &ntot, err) : hb_err_set(err, HB_ENOMEM, "out of memory");
+    unsigned char *tagarg = calloc(p->ncols + MAX_HIDDEN + 1, 1);
+    int rc = fast && tagarg ? agg_plan_cols(p, cols, &selc, &naux, &ntot, err)
+                            : hb_err_set(err, HB_ENOMEM, "out of memory");
     sel_out_series *out = NULL;
     size_t nout = 0, capout = 0;
+    agg_ctx x;
     for (size_t mi = 0; !rc && mi < p->nmeas; mi++) {
-        agg_ctx x = { .p = p, .res = res, .cols = cols, .m = &p->meas[mi], .sel_col = selc, .naux = naux,
-                       .ntot = ntot, .fast = fast };
-        hb_strmap_init(&x.groups);
+        /* measurements of one name (FROM cpu, db1..cpu; FROM cpu, cpu) feed
+         * the same groups, as influxd merges their iterators */
+        int same = mi > 0 && !strcmp(p->meas[mi].name, p->meas[mi - 1].name);
+        if (!same) {
+            x = (agg_ctx){ .p = p, .res = res, .cols = cols, .sel_col = selc, .naux = naux, .ntot = ntot,
+                           .fast = fast, .tagarg = tagarg };
+            hb_strmap_init(&x.groups);
+        }
+        x.m = &p->meas[mi];
+        x.bound = 0;
+        x.last_g = NULL;
+        x.last_b = NULL;
         rc = check_types(&x, x.m, err);
         if (!rc)
             rc = sel_scan_measurement(p, x.m, agg_row, agg_run, &x, err);
+        if (!rc && mi + 1 < p->nmeas && !strcmp(p->meas[mi + 1].name, x.m->name))
+            continue;   /* more of this name to come */
         for (size_t gi = 0; !rc && gi < x.ng; gi++) {
             agg_group *g = x.gl[gi];
             if (nout == capout) {
@@ -691,5 +725,6 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
     free(out);
     free(cols);
     free(fast);
+    free(tagarg);
     return rc;
 }

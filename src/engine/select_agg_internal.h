@@ -71,6 +71,7 @@ typedef struct agg_ctx {
     size_t naux;
     size_t ntot;                /* p->ncols visible columns, then the hidden calls of expressions */
     const sel_bind **fast;      /* per column: the field a plain f(field) reads, else NULL */
+    unsigned char *tagarg;      /* per column: f(tag), which InfluxDB feeds nothing (no iterator) */
     agg_group *last_g;          /* the group and bucket of the previous row */
     agg_bucket *last_b;
     int bound;                  /* fast computed for this measurement */

@@ -262,7 +262,9 @@ static int cmp_series(const void *a, const void *b)
     int c = strcmp(x->m->name, y->m->name);
     if (c)
         return c;
-    return strcmp(x->gkey, y->gkey);
+    if ((c = strcmp(x->gkey, y->gkey)))
+        return c;
+    return (x->m > y->m) - (x->m < y->m);   /* FROM order (p->meas) */
 }
 
 typedef struct row_ref {
@@ -290,6 +292,28 @@ int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_
     colnames[0] = "time";
     for (size_t i = 0; i < p->ncols; i++)
         colnames[i + 1] = p->cols[i].name;
+    /* one output series per name and group: rows of several measurements of
+     * one name (FROM cpu, db1..cpu; FROM cpu, cpu) go together, in FROM
+     * order at equal times */
+    for (size_t i = 1, w = 0; i < n; i++) {
+        if (!v[i].nrows)
+            continue;
+        if (!v[w].nrows || strcmp(v[w].m->name, v[i].m->name) || strcmp(v[w].gkey, v[i].gkey)) {
+            w = i;
+            continue;
+        }
+        if (v[w].nrows + v[i].nrows > v[w].cap) {
+            size_t nc = v[w].nrows + v[i].nrows;
+            hb_value *nv = realloc(v[w].rows, nc * width * sizeof *nv);
+            if (!nv)
+                return hb_err_set(err, HB_ENOMEM, "out of memory");
+            v[w].rows = nv;
+            v[w].cap = nc;
+        }
+        memcpy(&v[w].rows[v[w].nrows * width], v[i].rows, v[i].nrows * width * sizeof *v[i].rows);
+        v[w].nrows += v[i].nrows;
+        v[i].nrows = 0;
+    }
     /* series with no row do not appear; SOFFSET/SLIMIT count the rest */
     size_t kept = 0;
     for (size_t i = 0; i < n; i++)
@@ -309,6 +333,10 @@ int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_
     }
     if (s->soffset > 0)
         first = (size_t)s->soffset < n ? (size_t)s->soffset : n;
+    /* SOFFSET without SLIMIT selects no series: influxd's LimitTagSets takes
+     * a[soffset:soffset+0] */
+    if (s->soffset > 0 && s->slimit <= 0)
+        first = n;
     if (s->slimit > 0 && first + (size_t)s->slimit < last)
         last = first + (size_t)s->slimit;
     for (size_t k = first; k < last; k++) {
@@ -330,6 +358,11 @@ int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_
             r0 = r1;
         if (s->limit > 0 && r0 + (size_t)s->limit < r1)
             r1 = r0 + (size_t)s->limit;
+        /* a raw query with OFFSET and no LIMIT returns one row per series:
+         * influxd's storage-level limit iterator stops after OFFSET + LIMIT
+         * + 1 points, the query-level one then skips OFFSET of them */
+        if (s->offset > 0 && s->limit <= 0 && !p->aggregate && r0 < r1)
+            r1 = r0 + 1;
         if (r0 == r1) {
             free(order);
             continue;
@@ -372,28 +405,46 @@ typedef struct raw_ctx {
     sel_plan *p;
     hb_query_result *res;
     const sel_meas *m;
-    int *field_col;              /* per output column: derived from a field */
-    int bound;                   /* field_col computed for this measurement */
+    int *fcols;                  /* scan columns of the fields the output columns read */
+    size_t nfcols;
+    int bound;                   /* fcols computed for this measurement */
     hb_strmap groups;            /* gkey -> index + 1 into out */
     sel_out_series *out;
     size_t nout, capout;
 } raw_ctx;
 
-static int has_field_ref(const sel_plan *p, const hb_iql_expr *e)
+/* Adds the scan columns of the fields e reads to x->fcols (room for one
+ * per field of the measurement). */
+static void field_refs(raw_ctx *x, const hb_iql_expr *e)
 {
     switch (e->kind) {
     case HB_IQL_EXPR_VARREF: {
-        const sel_bind *b = hb_u64map_get((hb_u64map *)&p->binds, (uint64_t)(uintptr_t)e);
-        return b && b->kind == BIND_FIELD;
+        const sel_bind *b = hb_u64map_get(&x->p->binds, (uint64_t)(uintptr_t)e);
+        if (!b || b->kind != BIND_FIELD)
+            return;
+        /* a cast the stored type cannot take reads nothing (msg::integer) */
+        int num = b->type == HB_FT_FLOAT || b->type == HB_FT_INTEGER || b->type == HB_FT_UNSIGNED;
+        hb_iql_dtype t = e->u.ref.type;
+        if (((t == HB_IQL_DT_FLOAT || t == HB_IQL_DT_INTEGER || t == HB_IQL_DT_UNSIGNED) && !num) ||
+            (t == HB_IQL_DT_STRING && b->type != HB_FT_STRING) || (t == HB_IQL_DT_BOOLEAN && b->type != HB_FT_BOOLEAN))
+            return;
+        for (size_t i = 0; i < x->nfcols; i++)
+            if (x->fcols[i] == b->col)
+                return;
+        if (x->nfcols < x->m->nfields)
+            x->fcols[x->nfcols++] = b->col;
+        return;
     }
-    case HB_IQL_EXPR_BINARY: return has_field_ref(p, e->u.bin.lhs) || has_field_ref(p, e->u.bin.rhs);
-    case HB_IQL_EXPR_PAREN: return has_field_ref(p, e->u.paren);
+    case HB_IQL_EXPR_BINARY:
+        field_refs(x, e->u.bin.lhs);
+        field_refs(x, e->u.bin.rhs);
+        return;
+    case HB_IQL_EXPR_PAREN: field_refs(x, e->u.paren); return;
     case HB_IQL_EXPR_CALL:
         for (size_t i = 0; i < e->u.call.nargs; i++)
-            if (has_field_ref(p, e->u.call.args[i]))
-                return 1;
-        return 0;
-    default: return 0;
+            field_refs(x, e->u.call.args[i]);
+        return;
+    default: return;
     }
 }
 
@@ -476,17 +527,21 @@ static int raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
     hb_value vals[width];
     int any = 0;
     if (!x->bound) {   /* the scan bound the names just before the first row */
+        x->nfcols = 0;
         for (size_t i = 0; i < p->ncols; i++)
-            x->field_col[i] = has_field_ref(p, p->cols[i].expr);
+            field_refs(x, p->cols[i].expr);
         x->bound = 1;
     }
-    vals[0] = (hb_value){ .kind = HB_V_TIME, .v.i = row->time };
-    for (size_t i = 0; i < p->ncols; i++) {
-        vals[i + 1] = sel_eval(row, p->cols[i].expr);
-        any |= x->field_col[i] && vals[i + 1].kind != HB_V_NULL;
-    }
+    /* a point is a row when one of the fields the columns read has a value
+     * there (InfluxDB's auxiliary iterator), even if every expression over
+     * them is null (usage + nosuch, asin(2)) */
+    for (size_t i = 0; i < x->nfcols && !any; i++)
+        any = hb_pq_valid(row->blk->vecs[x->fcols[i]].valid, row->r);
     if (!any)
         return HB_OK;
+    vals[0] = (hb_value){ .kind = HB_V_TIME, .v.i = row->time };
+    for (size_t i = 0; i < p->ncols; i++)
+        vals[i + 1] = sel_eval(row, p->cols[i].expr);
     sel_out_series *o = group_series(x, gkey, gklen, err);
     if (!o)
         return hb_err_set(err, HB_ENOMEM, "out of memory");
@@ -531,11 +586,12 @@ int sel_exec_raw(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
     sel_out_series *all = NULL;
     size_t nall = 0, capall = 0;
     int rc = HB_OK;
-    int *field_col = calloc(p->ncols + 1, sizeof *field_col);
-    if (!field_col)
-        return hb_err_set(err, HB_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < p->nmeas; i++) {
-        raw_ctx x = { .p = p, .res = res, .m = &p->meas[i], .field_col = field_col };
+        raw_ctx x = { .p = p, .res = res, .m = &p->meas[i] };
+        if (!(x.fcols = hb_arena_alloc(p->a, (p->meas[i].nfields + 1) * sizeof *x.fcols))) {
+            rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+            break;
+        }
         hb_strmap_init(&x.groups);
         /* which columns come from fields is known once bound: bind first */
         rc = sel_scan_measurement(p, &p->meas[i], raw_row, NULL, &x, err);
@@ -566,7 +622,6 @@ int sel_exec_raw(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
     for (size_t k = 0; k < nall; k++)
         free(all[k].rows);
     free(all);
-    free(field_col);
     return rc;
 }
 

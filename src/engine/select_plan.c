@@ -21,11 +21,10 @@ static int cmp_meas(const void *a, const void *b)
     return c ? c : strcmp(x->rp, y->rp);
 }
 
+/* A measurement named twice (FROM cpu, cpu or FROM cpu, /c/) is read twice,
+ * as influxd creates iterators per source: its rows come twice. */
 static int add_meas(sel_plan *p, size_t *cap, const char *db, const char *rp, const char *name, hb_err *err)
 {
-    for (size_t i = 0; i < p->nmeas; i++)
-        if (!strcmp(p->meas[i].name, name) && !strcmp(p->meas[i].db, db) && !strcmp(p->meas[i].rp, rp))
-            return HB_OK;
     if (p->nmeas == *cap) {
         size_t nc = *cap ? *cap * 2 : 8;
         sel_meas *nm = hb_arena_alloc(p->a, nc * sizeof *nm);
@@ -261,6 +260,20 @@ static int expand_fields(sel_plan *p, colv *cv, hb_err *err)
         const hb_iql_field *f = &s->fields[i];
         hb_iql_expr *e = f->expr;
         const char *alias = f->alias.n ? f->alias.p : NULL;
+        if (e->kind == HB_IQL_EXPR_DISTINCT) {
+            /* SELECT DISTINCT f is distinct(f) (influxql Distinct.NewCall) */
+            hb_iql_expr *c = new_expr(p, HB_IQL_EXPR_CALL);
+            hb_iql_expr **args = hb_arena_alloc(p->a, sizeof *args);
+            char *name = hb_arena_strndup(p->a, e->u.distinct.p, e->u.distinct.n);
+            if (!c || !args || !name || !(args[0] = varref(p, name, HB_IQL_DT_UNKNOWN)))
+                return nomem(err);
+            c->u.call.name.p = "distinct";
+            c->u.call.name.n = 8;
+            c->u.call.args = args;
+            c->u.call.nargs = 1;
+            c->depth = 2;
+            e = c;
+        }
         if (e->kind == HB_IQL_EXPR_WILDCARD || e->kind == HB_IQL_EXPR_REGEX) {
             int want_f = e->kind == HB_IQL_EXPR_REGEX || e->u.wildcard != HB_IQL_DT_TAG;
             int want_t = e->kind == HB_IQL_EXPR_REGEX || e->u.wildcard != HB_IQL_DT_ANYFIELD;
@@ -588,6 +601,66 @@ static int check_types(sel_plan *p, const hb_iql_expr *e, hb_err *err)
     return rc;
 }
 
+/* The argument of an aggregate must name a field (or be * or /re/, expanded
+ * later): InfluxDB's compileSymbol. */
+static int check_symbol(const char *fn, const hb_iql_expr *a, hb_err *err)
+{
+    if (a->kind == HB_IQL_EXPR_VARREF || a->kind == HB_IQL_EXPR_WILDCARD || a->kind == HB_IQL_EXPR_REGEX)
+        return HB_OK;
+    return hb_err_set(err, HB_EINVAL, "expected field argument in %s()", fn);
+}
+
+static int check_distinct(const hb_iql_expr *e, hb_err *err)
+{
+    if (e->kind == HB_IQL_EXPR_DISTINCT)
+        return HB_OK;   /* DISTINCT ident */
+    if (e->u.call.nargs == 0)
+        return hb_err_set(err, HB_EINVAL, "distinct function requires at least one argument");
+    if (e->u.call.nargs != 1)
+        return hb_err_set(err, HB_EINVAL, "distinct function can only have one argument");
+    if (e->u.call.args[0]->kind != HB_IQL_EXPR_VARREF)
+        return hb_err_set(err, HB_EINVAL, "expected field argument in distinct()");
+    return HB_OK;
+}
+
+/* The argument checks InfluxDB's compiler makes before wildcards are
+ * expanded (query/compile.go compileFunction, compilePercentile,
+ * compileSample, compileDistinct), with its texts; other calls are checked
+ * where they are planned. */
+static int check_agg_args(const hb_iql_expr *e, hb_err *err)
+{
+    static const char *const plain[] = { "max",   "min",    "first",  "last", "count", "sum",
+                                         "mean",  "median", "mode",   "stddev", "spread" };
+    const char *n = e->u.call.name.p;
+    size_t na = e->u.call.nargs;
+    if (!strcmp(n, "distinct"))
+        return check_distinct(e, err);
+    if (!strcmp(n, "percentile") || !strcmp(n, "sample")) {
+        if (na != 2)
+            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for %s, expected 2, got %zu", n, na);
+        const hb_iql_expr *a1 = e->u.call.args[1];
+        if (n[0] == 'p' && a1->kind != HB_IQL_EXPR_INTEGER && a1->kind != HB_IQL_EXPR_NUMBER)
+            return hb_err_set(err, HB_EINVAL, "expected float argument in percentile()");
+        if (n[0] == 's' && a1->kind != HB_IQL_EXPR_INTEGER)
+            return hb_err_set(err, HB_EINVAL, "expected integer argument in sample()");
+        if (n[0] == 's' && a1->u.i <= 0)
+            return hb_err_set(err, HB_EINVAL, "sample window must be greater than 1, got %lld", (long long)a1->u.i);
+        return check_symbol(n, e->u.call.args[0], err);
+    }
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        if (strcmp(n, plain[i]))
+            continue;
+        if (na != 1)
+            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for %s, expected 1, got %zu", n, na);
+        const hb_iql_expr *a = e->u.call.args[0];
+        if (!strcmp(n, "count") &&
+            ((a->kind == HB_IQL_EXPR_CALL && !strcmp(a->u.call.name.p, "distinct")) || a->kind == HB_IQL_EXPR_DISTINCT))
+            return check_distinct(a, err);
+        return check_symbol(n, a, err);
+    }
+    return HB_OK;
+}
+
 /* Unknown functions are an error; any call that is not row-wise math
  * makes the query an aggregate one. */
 static int check_calls(sel_plan *p, const hb_iql_expr *e, hb_err *err)
@@ -604,6 +677,9 @@ static int check_calls(sel_plan *p, const hb_iql_expr *e, hb_err *err)
                                   e->u.call.nargs);
         } else {
             p->aggregate = 1;
+            int rc = check_agg_args(e, err);
+            if (rc)
+                return rc;
         }
         for (size_t i = 0; i < e->u.call.nargs; i++) {
             int rc = check_calls(p, e->u.call.args[i], err);
@@ -618,6 +694,9 @@ static int check_calls(sel_plan *p, const hb_iql_expr *e, hb_err *err)
     }
     case HB_IQL_EXPR_PAREN:
         return check_calls(p, e->u.paren, err);
+    case HB_IQL_EXPR_DISTINCT:
+        p->aggregate = 1;
+        return HB_OK;
     default:
         return HB_OK;
     }

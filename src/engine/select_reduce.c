@@ -174,7 +174,7 @@ int agg_plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, size_t *nt
             ncalls++;
             continue;
         }
-        if (e->kind != HB_IQL_EXPR_CALL) {
+        if (e->kind != HB_IQL_EXPR_CALL || !agg_is_call(e)) {   /* a field, a tag, or math over them */
             out[i].aux = 1;
             out[i].arg = p->cols[i].expr;
             (*naux)++;
@@ -278,9 +278,26 @@ int agg_reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t
     int rc = reduce_value(x, c, s, v, t);
     if (rc || !x->naux || (int)(c - x->cols) != x->sel_col)
         return rc;
+    if (c->fn == FN_PERCENTILE) {
+        /* the selected point is known only at the end: keep every point's
+         * other columns, agg_finish() picks the selected one's */
+        if (!s->nv)
+            return HB_OK;
+        if (s->pcap < s->cap) {
+            hb_value **np = realloc(s->pauxv, s->cap * sizeof *np);
+            if (!np)
+                return HB_ENOMEM;
+            s->pauxv = np;
+            s->pcap = s->cap;
+        }
+        s->auxv = NULL;
+        if ((rc = capture_aux(x, s, row)))
+            return rc;
+        s->pauxv[s->nv - 1] = s->auxv;
+        return HB_OK;
+    }
     /* selectors: did this point become the selected one? */
-    if (s->n == 1 || s->sel_t != before || memcmp(&s->sel, &before_v, sizeof before_v) != 0 ||
-        (c->fn == FN_PERCENTILE))
+    if (s->n == 1 || s->sel_t != before || memcmp(&s->sel, &before_v, sizeof before_v) != 0)
         return capture_aux(x, s, row);
     return HB_OK;
 }
@@ -476,6 +493,8 @@ hb_value agg_finish(const agg_col *c, agg_state *s, int64_t *sel_time)
             i = (long)n - 1;
         v = s->vals[idx[i]];
         *sel_time = s->ts[idx[i]];
+        if (s->pauxv)
+            s->auxv = s->pauxv[idx[i]];
         free(idx);
         return v;
     }

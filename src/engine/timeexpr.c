@@ -1,5 +1,6 @@
 #include "engine/timeexpr.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int digits(const char *s, size_t n, size_t at, size_t len, int64_t *out)
@@ -109,6 +110,77 @@ int hb_time_value(const hb_iql_expr *e, int64_t now, int64_t *ns)
     }
 }
 
+/* A string compared with time, read as InfluxQL does (influxql
+ * StringLiteral.IsTimeLiteral / ToTimeLiteral, then getTimeRange's bounds):
+ * "YYYY-MM-DD", or anything longer starting so, parsed by Go's layouts
+ * "2006-01-02 15:04:05.999999" (UTC) or RFC3339Nano, strictly.
+ * TL_NOT_TIME: not shaped like a date (stays a string). */
+enum { TL_OK = 0, TL_NOT_TIME, TL_INVALID, TL_OVER, TL_UNDER };
+
+static int days_in_month(int64_t y, int64_t m)
+{
+    static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+static int time_literal(const char *s, size_t n, int64_t *ns, char *rfc3339, size_t cap)
+{
+    int64_t y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
+    if (n < 10 || !digits(s, n, 0, 4, &y) || s[4] != '-' || !digits(s, n, 5, 2, &mo) || s[7] != '-' ||
+        !digits(s, n, 8, 2, &d))
+        return TL_NOT_TIME;
+    int zulu = 1;
+    if (n > 10) {
+        int rfc = s[10] == 'T';   /* else the space layout, which has no zone */
+        if ((s[10] != 'T' && s[10] != ' ') || !digits(s, n, 11, 2, &h) || n < 14 || s[13] != ':' ||
+            !digits(s, n, 14, 2, &mi) || n < 17 || s[16] != ':' || !digits(s, n, 17, 2, &sec))
+            return TL_INVALID;
+        size_t i = 19;
+        if (i + 1 < n && s[i] == '.' && s[i + 1] >= '0' && s[i + 1] <= '9') {
+            int nd = 0;
+            for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, nd++)
+                if (nd < 9)
+                    frac = frac * 10 + (s[i] - '0');
+            for (; nd < 9; nd++)
+                frac *= 10;
+        }
+        if (rfc) {
+            int64_t oh, om;
+            if (i < n && s[i] == 'Z') {
+                i++;
+            } else if (i < n && (s[i] == '+' || s[i] == '-') && digits(s, n, i + 1, 2, &oh) && i + 3 < n &&
+                       s[i + 3] == ':' && digits(s, n, i + 4, 2, &om)) {
+                off = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
+                zulu = 0;
+                i += 6;
+            } else {
+                return TL_INVALID;
+            }
+        }
+        if (i != n)
+            return TL_INVALID;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
+        return TL_INVALID;
+    if (zulu)
+        snprintf(rfc3339, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y, (long long)mo,
+                 (long long)d, (long long)h, (long long)mi, (long long)sec);
+    else
+        snprintf(rfc3339, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld%c%02lld:%02lld", (long long)y,
+                 (long long)mo, (long long)d, (long long)h, (long long)mi, (long long)sec, off < 0 ? '-' : '+',
+                 (long long)(off < 0 ? -off : off) / 3600, (long long)((off < 0 ? -off : off) % 3600) / 60);
+    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    /* after time.Unix(0, MaxInt64) overflows; before time.Unix(0, MinTime + 1)
+     * (= MinInt64 + 3 ns) underflows */
+    if (secs > 9223372036LL || (secs == 9223372036LL && frac > 854775807))
+        return TL_OVER;
+    if (secs < -9223372037LL || (secs == -9223372037LL && frac < 145224195))
+        return TL_UNDER;
+    *ns = secs * 1000000000 + frac;
+    return TL_OK;
+}
+
 static int is_time_ref(const hb_iql_expr *e)
 {
     while (e->kind == HB_IQL_EXPR_PAREN)
@@ -197,15 +269,20 @@ static int split(const hb_iql_expr *e, int64_t now, hb_arena *a, hb_iql_expr **r
         const hb_iql_expr *v = lhs_time ? x->u.bin.rhs : x->u.bin.lhs;
         hb_iql_tok op = lhs_time ? x->u.bin.op : flip(x->u.bin.op);
         int64_t t;
-        if (hb_time_value(v, now, &t)) {
-            while (v->kind == HB_IQL_EXPR_PAREN)
-                v = v->u.paren;
-            if (v->kind == HB_IQL_EXPR_STRING)
-                return hb_err_set(err, HB_EINVAL, "invalid operation: time and %s are not compatible",
-                                  go_literal_type(v));
+        const hb_iql_expr *lit = v;
+        while (lit->kind == HB_IQL_EXPR_PAREN)
+            lit = lit->u.paren;
+        int tl = lit->kind == HB_IQL_EXPR_STRING ? TL_NOT_TIME : TL_OK;
+        char when[64];
+        if (lit->kind == HB_IQL_EXPR_STRING)
+            tl = time_literal(lit->u.str.p, lit->u.str.n, &t, when, sizeof when);
+        if (tl == TL_INVALID)
+            return hb_err_set(err, HB_EINVAL, "invalid timestamp string");
+        if (tl == TL_OVER || tl == TL_UNDER)
+            return hb_err_set(err, HB_EINVAL, "time %s %s time literal", when, tl == TL_OVER ? "overflows" : "underflows");
+        if (tl == TL_NOT_TIME || (lit->kind != HB_IQL_EXPR_STRING && hb_time_value(v, now, &t)))
             return hb_err_set(err, HB_EINVAL, "invalid operation: time and %s are not compatible",
-                              go_literal_type(v));
-        }
+                              go_literal_type(lit));
         switch (op) {
         case HB_IQL_GT: narrow_min(tr, t == INT64_MAX ? t : t + 1); break;
         case HB_IQL_GTE: narrow_min(tr, t); break;
