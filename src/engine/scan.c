@@ -323,6 +323,7 @@ int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, c
     s->filter = opts ? opts->series_filter : NULL;
     s->filter_ctx = opts ? opts->series_ctx : NULL;
     s->workers = opts ? opts->workers : NULL;
+    s->par_min = opts && opts->parallel_min_values ? opts->parallel_min_values : 65536;
     s->sparse_tags = opts && opts->sparse_tags;
     size_t mlen = strlen(measurement);
     char *m = hb_arena_strndup(&s->names, measurement, mlen);
@@ -452,7 +453,22 @@ static int load_pending(hb_scan *s, hb_err *err)
         for (size_t i = 0; i < s->npending; i++)
             if (s->pending[i]->in_block)
                 return 1;
-    if (s->npending > 1 && s->workers) {
+    uint64_t work = 0;
+    size_t busy = 0;
+    for (size_t i = 0; s->npending > 1 && s->workers && i < s->npending; i++) {
+        scan_src *x = s->pending[i];
+        hb_err_clear(&x->load_err);
+        x->load_rc = 0;
+        uint64_t w = scan_file_pick(s, x, &x->load_err);
+        if (x->load_rc) {
+            hb_err_set(err, x->load_rc, "%s", x->load_err.msg);
+            return x->load_rc;
+        }
+        work += w;
+        busy += w > 0;
+    }
+    /* several files with enough to decode: on the workers */
+    if (busy > 1 && work >= s->par_min) {
         hb_workers_run(s->workers, s->npending, load_one, s);
         for (size_t i = 0; i < s->npending; i++)
             if (s->pending[i]->load_rc) {

@@ -83,6 +83,10 @@ typedef struct hb_scan_opts {
      * (at the start, every file) are loaded on these threads at once. The
      * series filter must then be safe to call from several threads. */
     struct hb_workers *workers;
+    /* With workers: decode on several threads once this many values are
+     * due at once (0 = 65536; below it waking a thread costs more than it
+     * saves). */
+    uint64_t parallel_min_values;
     /* Optional: tag columns hold values only where a series' rows start in
      * a block: at row 0 and wherever keys[r].p != keys[r-1].p; on other
      * rows they may be null (the series' tags are those of its first row).

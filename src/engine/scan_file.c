@@ -90,6 +90,7 @@ int scan_file_init(hb_scan *s, scan_src *src, hb_err *err)
         return hb_err_set(err, HB_ENOMEM, "out of memory opening a scan of %s", hb_pq_reader_key(r));
     src->ncarena = s->ncols;
     for (size_t j = 0; j < s->ncols; j++) {
+        src->ndecoded += (size_t)decoded(s, src, j);
         size_t est = decoded(s, src, j) ? col_bytes(s, src, j) : 0;
         hb_arena_init(&src->carena[j], est > FILE_ARENA_BLOCK ? est : FILE_ARENA_BLOCK, 0);
     }
@@ -226,10 +227,6 @@ static void decode_col(void *ctx, size_t i)
                                        &src->carena[j], &src->vec[j], &jb->errs[i]);
 }
 
-/* Columns worth a thread of their own: below this many rows to decode the
- * hand-over costs more than it saves. */
-#define PARALLEL_MIN_ROWS 8192
-
 /* Decode the time and field columns of row group rg, only the pages holding
  * the picked runs' rows; on the scan's workers when there is enough. */
 static int decode_picked(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
@@ -256,7 +253,7 @@ static int decode_picked(const hb_scan *s, scan_src *src, size_t rg, hb_err *err
     if (!errs)
         return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
     col_job jb = { s, src, rg, nr, cols, rcs, errs };
-    if (s->workers && nc > 1 && rows * nc >= PARALLEL_MIN_ROWS)
+    if (s->workers && nc > 1 && rows * nc >= s->par_min)
         hb_workers_run(s->workers, nc, decode_col, &jb);
     else
         for (size_t i = 0; i < nc; i++)
@@ -295,10 +292,11 @@ static void set_head(scan_src *src)
     src->htime = src->times[src->pos];
 }
 
-int scan_file_load(const hb_scan *s, scan_src *src, hb_err *err)
+uint64_t scan_file_pick(const hb_scan *s, scan_src *src, hb_err *err)
 {
+    if (src->picked)
+        return src->work;
     hb_pq_reader *r = src->reader;
-    int rc;
     while (src->rg < src->nrg) {
         size_t rg = src->rg++;
         int64_t lo, hi;
@@ -306,13 +304,40 @@ int scan_file_load(const hb_scan *s, scan_src *src, hb_err *err)
             src->stats.row_groups_skipped++;
             continue;
         }
-        if ((rc = pick_runs(s, src, rg, err)) < 0)
-            return rc;
+        int rc = pick_runs(s, src, rg, err);
+        if (rc < 0) {
+            src->load_rc = rc;
+            return 0;
+        }
         if (rc == 0) {
             src->stats.row_groups_skipped++;
             continue;
         }
-        if ((rc = decode_picked(s, src, rg, err)))
+        uint64_t rows = 0;
+        for (size_t g = 0; g < src->nseg; g++)
+            rows += src->segs[g].end - src->segs[g].start;
+        src->picked = 1;
+        src->pick_rg = rg;
+        src->work = rows * src->ndecoded;
+        return src->work;
+    }
+    return 0;
+}
+
+int scan_file_load(const hb_scan *s, scan_src *src, hb_err *err)
+{
+    int rc;
+    for (;;) {
+        if (!src->picked) {
+            src->load_rc = 0;
+            scan_file_pick(s, src, err);
+            if (src->load_rc)
+                return src->load_rc;
+            if (!src->picked)
+                break;
+        }
+        src->picked = 0;
+        if ((rc = decode_picked(s, src, src->pick_rg, err)))
             return rc;
         trim_runs(s, src);
         src->stats.row_groups_read++;

@@ -57,6 +57,10 @@ typedef struct scan_src {
     hb_scan_stats stats;       /* this source's counts (loads may run on other threads) */
     int load_rc;               /* a parallel load's result and error */
     hb_err load_err;
+    int picked;                /* segs hold the runs of row group pick_rg, not decoded yet */
+    size_t pick_rg;
+    uint64_t work;             /* values the picked row group will decode */
+    size_t ndecoded;           /* columns decoded from the file (time and fields) */
     uint32_t pos;              /* current row of the loaded row group */
 
     /* MEMTABLE */
@@ -88,6 +92,7 @@ struct hb_scan {
     void *filter_ctx;
     hb_slice *ftags;           /* [ncols] scratch: the tag values handed to filter (memtables) */
     struct hb_workers *workers; /* opts->workers: loads files in parallel */
+    uint64_t par_min;          /* opts->parallel_min_values, defaulted */
     int sparse_tags;           /* opts->sparse_tags */
     size_t ncols, ntags;       /* column 0 time, 1..ntags tags, then fields */
     hb_pq_coldef *cols;
@@ -209,6 +214,11 @@ int scan_file_cutoffs(hb_scan *s, const scan_src *src, hb_arena *arena, hb_err *
 /* Load the next row group holding rows in the time range: READY or DONE.
  * Reads s without changing it: loads of different sources may run at once. */
 int scan_file_load(const hb_scan *s, scan_src *src, hb_err *err);
+/* The first half of a load: find the next row group with wanted runs
+ * (from the index, nothing decoded) and return the values decoding it will
+ * take, 0 when the file has no more (load_rc set on error). A following
+ * scan_file_load decodes what was picked. */
+uint64_t scan_file_pick(const hb_scan *s, scan_src *src, hb_err *err);
 /* Copy rows to the block while they sort before bound (NULL = no bound), at
  * most space rows; at least one row when READY. Leaves READY or PENDING. */
 size_t scan_file_run(hb_scan *s, scan_src *src, const scan_src *bound, size_t space);

@@ -16,6 +16,7 @@
 
 #include "adapters/storage_memory.h"
 #include "app/memtable.h"
+#include "base/workers.h"
 #include "domain/series_key.h"
 #include "engine/file_index.h"
 #include "engine/scan.h"
@@ -1063,6 +1064,10 @@ static void run_seed(uint64_t seed, int scale, size_t *total_rows, size_t *total
     size_t block_rows = blocks[rnd() % NELEM(blocks)];
     hb_scan_opts o = { .tmin = tmin, .tmax = tmax, .fields = projected ? proj : NULL, .nfields = nproj,
                        .block_rows = block_rows, .sparse_tags = (int)(rnd() % 2) };
+    /* sometimes files and columns decode on a pool, from the first value */
+    hb_workers *pool = rnd() % 3 == 0 ? hb_workers_new(2) : NULL;
+    o.workers = pool;
+    o.parallel_min_values = 1;
 
     hb_buf want, got;
     hb_buf_init(&want, 0);
@@ -1099,6 +1104,7 @@ static void run_seed(uint64_t seed, int scale, size_t *total_rows, size_t *total
     check_limited(&w, hb_buf_cstr(&got), hb_buf_cstr(&lim), o.series_limit, o.series_last, seed);
     hb_scan_close(sc);
     hb_buf_free(&lim);
+    hb_workers_free(pool);
 
     hb_buf_free(&want);
     hb_buf_free(&got);
