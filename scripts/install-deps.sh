@@ -4,9 +4,11 @@
 # Uses sudo when not root; runs apt-get update only when a package is missing.
 set -eu
 
+# tzdata: the zones InfluxQL's tz('...') reads from /usr/share/zoneinfo.
 PKGS="gcc make pkg-config clang libclang-rt-14-dev
 libmicrohttpd-dev librocksdb-dev libzstd-dev zlib1g-dev libjansson-dev libpcre2-dev libxxhash-dev
 libcmocka-dev python3 python3-pytest curl
+tzdata
 influxdb influxdb-client"
 
 # Node.js and npm (interop tests read our Parquet files with DuckDB from

@@ -66,9 +66,12 @@ typedef enum hb_result_shape {
     HB_SHAPE_EMITTER,
 } hb_result_shape;
 
+struct hb_tz;
+
 typedef struct hb_stmt_result {
     int statement_id;
     hb_result_shape shape;
+    const struct hb_tz *tz;    /* SELECT ... tz(): RFC3339 times in this zone (base/tzdb.h); NULL = UTC */
     const char *error;         /* non-NULL: the statement failed */
     hb_series_out *series;
     size_t nseries, series_cap;

@@ -102,14 +102,19 @@ void hb_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = yy + (*m <= 2);
 }
 
-size_t hb_fmt_rfc3339nano(int64_t ns, char out[40])
+int64_t hb_days_from_civil(int64_t y, int64_t m, int64_t d)
 {
-    int64_t secs = ns / 1000000000;
-    int64_t frac = ns % 1000000000;
-    if (frac < 0) {
-        frac += 1000000000;
-        secs -= 1;
-    }
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* secs: the wall clock's seconds (UTC plus off), frac: nanoseconds */
+static size_t fmt_rfc3339nano(int64_t secs, int64_t frac, int32_t off, char out[40])
+{
     int64_t days = secs / 86400;
     int64_t rem = secs % 86400;
     if (rem < 0) {
@@ -160,7 +165,46 @@ size_t hb_fmt_rfc3339nano(int64_t ns, char out[40])
         memcpy(out + n, f, (size_t)fl);
         n += fl;
     }
-    out[n++] = 'Z';
+    if (off == 0) {
+        out[n++] = 'Z';
+    } else {
+        /* Go: minutes truncated toward zero, then the sign ("+00:00" for
+         * an offset of under a minute west) */
+        int32_t zm = off / 60;
+        out[n++] = zm < 0 ? '-' : '+';
+        if (zm < 0)
+            zm = -zm;
+        int32_t hh = zm / 60 % 100, mm = zm % 60;
+        out[n++] = (char)('0' + hh / 10);
+        out[n++] = (char)('0' + hh % 10);
+        out[n++] = ':';
+        out[n++] = (char)('0' + mm / 10);
+        out[n++] = (char)('0' + mm % 10);
+    }
     out[n] = '\0';
     return (size_t)n;
+}
+
+static void split_ns(int64_t ns, int64_t *secs, int64_t *frac)
+{
+    *secs = ns / 1000000000;
+    *frac = ns % 1000000000;
+    if (*frac < 0) {
+        *frac += 1000000000;
+        *secs -= 1;
+    }
+}
+
+size_t hb_fmt_rfc3339nano(int64_t ns, char out[40])
+{
+    int64_t secs, frac;
+    split_ns(ns, &secs, &frac);
+    return fmt_rfc3339nano(secs, frac, 0, out);
+}
+
+size_t hb_fmt_rfc3339nano_off(int64_t ns, int32_t off, char out[40])
+{
+    int64_t secs, frac;
+    split_ns(ns, &secs, &frac);
+    return fmt_rfc3339nano(secs + off, frac, off, out);
 }

@@ -15,7 +15,15 @@ size_t hb_fmt_float_json(double f, char out[32]);
  * zeros of the fraction dropped, no fraction when zero). Returns length. */
 size_t hb_fmt_rfc3339nano(int64_t ns, char out[40]);
 
+/* The same in a zone off seconds east of UTC at that instant, as Go
+ * formats t.In(loc): local wall time and "+hh:mm" / "-hh:mm" ("Z" when
+ * off is 0; seconds of an offset are not shown). Returns length. */
+size_t hb_fmt_rfc3339nano_off(int64_t ns, int32_t off, char out[40]);
+
 /* Proleptic Gregorian date of a day number (days since 1970-01-01). */
 void hb_civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day);
+
+/* Day number (days since 1970-01-01) of a proleptic Gregorian date. */
+int64_t hb_days_from_civil(int64_t year, int64_t month, int64_t day);
 
 #endif

@@ -49,14 +49,7 @@ static agg_group *get_group(agg_ctx *x, const char *gkey, size_t gklen)
 
 static int64_t bucket_of(const sel_plan *p, int64_t t)
 {
-    if (!p->interval)
-        return 0;
-    int64_t off = p->offset % p->interval;
-    int64_t d = t - off;
-    int64_t b = d / p->interval * p->interval;
-    if (d < 0 && b != d)
-        b -= p->interval;
-    return b + off;
+    return p->interval ? sel_window(p, t) : 0;
 }
 
 /* hb_u64map reserves the keys 0 and UINT64_MAX */
@@ -124,7 +117,6 @@ static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
 {
     agg_ctx *x = ctx;
     sel_plan *p = x->p;
-    agg_group *g = NULL;
     agg_bucket *b = NULL;
     if (!x->bound)
         bind_fast(x);
@@ -143,16 +135,21 @@ static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
         if (!b) {
             /* consecutive rows are mostly the same series and bucket: reuse
              * the last lookups instead of hashing the group key every row */
-            int64_t bs = bucket_of(p, row->time);
-            if (x->last_g && x->last_g->gklen == gklen && memcmp(x->last_g->gkey, gkey, gklen) == 0) {
-                g = x->last_g;
-                b = x->last_b && x->last_b->start == bs ? x->last_b : get_bucket(x, g, bs);
-            } else if ((g = get_group(x, gkey, gklen))) {
-                b = get_bucket(x, g, bs);
+            agg_group *g = group_of(x, gkey, gklen);
+            int64_t bs;
+            if (g && x->nzones && (x->collect || agg_tz_in_zone(x, row->time))) {
+                /* near an offset change (select_agg_tz.c): the series matters */
+                hb_slice k = row->blk->keys[row->r];
+                uint64_t kh = hb_hash64(k.p, k.n);
+                if (x->collect)
+                    return agg_tz_collect(x, g, kh, row->time, err);   /* a pre-scan only notes it */
+                bs = agg_tz_bucket(x, g, kh, row->time);
+            } else {
+                bs = bucket_of(p, row->time);
             }
-            if (!g || !b)
+            b = !g ? NULL : x->last_b && x->last_b->start == bs ? x->last_b : get_bucket(x, g, bs);
+            if (!b)
                 return hb_err_set(err, HB_ENOMEM, "out of memory");
-            x->last_g = g;
             x->last_b = b;
             if (!x->any || row->time < x->min_seen)
                 x->min_seen = row->time;
@@ -176,7 +173,7 @@ static int agg_run(void *ctx, const sel_row *row, size_t r0, size_t r1, const ch
         bind_fast(x);
     const hb_scan_block *blk = row->blk;
     const int64_t *t = blk->vecs[0].values;
-    if (!x->runs_ok) {
+    if (!x->runs_ok || x->collect) {
         sel_row one = *row;
         for (size_t r = r0; r < r1; r++) {
             one.r = r;
@@ -193,7 +190,23 @@ static int agg_run(void *ctx, const sel_row *row, size_t r0, size_t r1, const ch
     for (size_t a = r0; a < r1;) {
         int64_t bs = bucket_of(p, t[a]);
         size_t e = r1;
-        if (p->interval && bs <= INT64_MAX - p->interval) {
+        if (p->interval && p->tz) {
+            if (x->nzones && agg_tz_in_zone(x, t[a])) {
+                /* near an offset change the window depends on the group's
+                 * earlier points: the row path looks it up */
+                sel_row one = *row;
+                one.r = a;
+                one.time = t[a];
+                int rc = agg_row(ctx, &one, gkey, gklen, err);
+                if (rc)
+                    return rc;
+                a++;
+                continue;
+            }
+            e = a + 1;   /* local windows vary in length: compare each row's */
+            while (e < r1 && !(x->nzones && agg_tz_in_zone(x, t[e])) && bucket_of(p, t[e]) == bs)
+                e++;
+        } else if (p->interval && bs <= INT64_MAX - p->interval) {
             e = a + 1;   /* times rise within a series: the bucket ends at the first later one */
             while (e < r1 && t[e] < bs + p->interval)
                 e++;
@@ -467,34 +480,59 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
     int single_selector = ncalls == 1 && nsel == 1 && !p->interval;
     if (g->nb > 1)
         qsort(g->list, g->nb, sizeof *g->list, cmp_bucket);
-    int64_t first, last, step = p->interval ? p->interval : 1;
-    if (!p->interval) {
-        first = last = 0;
-    } else {
+    int64_t first = 0, last = 0, step = p->interval ? p->interval : 1;
+    int fill_none = p->s->fill == HB_IQL_FILL_NONE;
+    if (p->interval) {
         first = bucket_of(p, p->has_tmin ? p->tmin : x->min_seen);
         last = bucket_of(p, p->has_tmax ? p->tmax : p->env->now);
-        if (p->s->fill == HB_IQL_FILL_NONE && g->nb) {
-            /* only buckets with data: walk those */
+        if (fill_none && g->nb) {
+            /* only buckets with data */
             first = g->list[0]->start;
             last = g->list[g->nb - 1]->start;
         }
-        if (last < first)
-            last = first - step;
-        if ((last - first) / step + 1 > MAX_BUCKETS)
+        if (last >= first && (last - first) / step + 1 > MAX_BUCKETS)
             return hb_err_set(err, HB_ELIMIT, "max-select-buckets limit exceeded: (%lld/%d)",
                               (long long)((last - first) / step + 1), MAX_BUCKETS);
     }
     hb_value *prev = calloc(width, sizeof *prev);
-    size_t bi = 0;
-    int rc = HB_OK;
-    for (int64_t t = first; !rc && t <= last; t += step) {
-        agg_bucket *b = NULL;
-        while (bi < g->nb && g->list[bi]->start < t)
-            bi++;
-        if (bi < g->nb && (g->list[bi]->start == t || !p->interval))
-            b = g->list[bi];
-        if (!b && p->s->fill == HB_IQL_FILL_NONE)
-            goto next;
+    int rc = prev ? HB_OK : hb_err_set(err, HB_ENOMEM, "out of memory");
+    /* The rows, as influxd's fill iterator makes them: a walk w from the
+     * first window, one step per row; the next bucket is the row (with
+     * its own start) when it starts at or before w, else w is an empty
+     * row. The walk ends after last once the buckets are used up; buckets
+     * after last (only without an upper time bound) are left out. With
+     * tz() and ORDER BY time DESC influxd walks down from last, which can
+     * give other rows around a DST change: so does this (rows are put
+     * back in ascending order, sel_emit reverses them). */
+    size_t nb = g->nb, used = 0, row0 = o->nrows;
+    if (p->interval && !fill_none)
+        while (nb && g->list[nb - 1]->start > last)
+            nb--;
+    int down = p->interval && !fill_none && p->tz && p->desc;
+    int64_t w = down ? last : first, woff = sel_zone_ns(p, w);
+    for (int walk_end = 0; !rc && !walk_end;) {
+        agg_bucket *b = NULL, *nx = used < nb ? g->list[down ? nb - 1 - used : used] : NULL;
+        int64_t t = w;
+        if (!p->interval) {
+            b = nx;
+            walk_end = 1;
+        } else if (fill_none) {
+            if (!nx)
+                break;
+            b = nx;
+        } else if (nx && (down ? nx->start >= w : nx->start <= w)) {
+            b = nx;
+        } else if (!nx && (down ? w < first : w > last)) {
+            break;
+        }
+        if (b && p->interval) {
+            used++;
+            t = b->start;
+        }
+        if (p->interval && !fill_none)
+            walk_end = sel_window_next(p, &w, &woff, down);
+        if (!b && fill_none)
+            continue;
         if (o->nrows == o->cap) {
             size_t nc = o->cap ? o->cap * 2 : 16;
             hb_value *nv = realloc(o->rows, nc * width * sizeof *nv);
@@ -570,10 +608,13 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
         if (p->interval || some)
             o->nrows++;
         (void)any;
-    next:
-        if (!p->interval)
-            break;
     }
+    for (size_t i = row0, j = o->nrows; down && i + 1 < j; i++, j--)
+        for (size_t c = 0; c < width; c++) {
+            hb_value tmp = o->rows[i * width + c];
+            o->rows[i * width + c] = o->rows[(j - 1) * width + c];
+            o->rows[(j - 1) * width + c] = tmp;
+        }
     if (!rc && p->s->fill == HB_IQL_FILL_PREVIOUS) {
         /* in the order rows are returned: ORDER BY time DESC fills from the end */
         for (size_t i = 1; i < width; i++) {
@@ -673,6 +714,8 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
         x.last_b = NULL;
         rc = check_types(&x, x.m, err);
         if (!rc)
+            rc = agg_tz_prepare(&x, agg_row, agg_run, err);
+        if (!rc)
             rc = sel_scan_measurement(p, x.m, agg_row, agg_run, &x, err);
         if (!rc && mi + 1 < p->nmeas && !strcmp(p->meas[mi + 1].name, x.m->name))
             continue;   /* more of this name to come */
@@ -712,10 +755,12 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
                     free(g->list[b]->st[i].vals);
                     free(g->list[b]->st[i].ts);
                 }
+            free(g->zt);
             free(g->list);
             hb_u64map_free(&g->buckets);
         }
         free(x.gl);
+        free(x.zones);
         hb_strmap_free(&x.groups);
     }
     if (!rc)

@@ -55,7 +55,15 @@ typedef struct agg_group {
     hb_u64map buckets;          /* bucket start -> agg_bucket * */
     agg_bucket **list;
     size_t nb, cap;
+    struct agg_tz_point *zt;    /* tz(): points with a value near offset changes (select_agg_tz.c) */
+    size_t nzt, capzt;
 } agg_group;
+
+typedef struct agg_tz_point {
+    uint64_t key;               /* hash of the series key */
+    int64_t t;
+    int64_t s;                  /* its window's start */
+} agg_tz_point;
 
 typedef struct agg_ctx {
     sel_plan *p;
@@ -76,6 +84,9 @@ typedef struct agg_ctx {
     agg_bucket *last_b;
     int bound;                  /* fast computed for this measurement */
     int runs_ok;                /* every call can take the run path (agg_span_ok), no aux columns */
+    int collect;                /* tz() pre-scan: rows only note their times (agg_tz_collect) */
+    int64_t *zones;             /* tz(): [from, to) pairs around offset changes, sorted */
+    size_t nzones;
 } agg_ctx;
 
 #define MAX_HIDDEN 64   /* aggregate calls inside expression columns */
@@ -88,6 +99,20 @@ int agg_plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, size_t *nt
 int agg_reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row);
 /* The reducer's result; selectors set *sel_time to the selected point's time. */
 hb_value agg_finish(const agg_col *c, agg_state *s, int64_t *sel_time);
+/* ---- tz() near offset changes (select_agg_tz.c) ----
+ * influxd's reducer puts a point in the window of the first point it saw
+ * as long as the point is before that window's end; where windows are
+ * not a plain partition of time (around an offset change) that depends
+ * on the group's earlier points. agg_tz_prepare finds those zones and,
+ * by a pre-scan of each with fn/runfn (x->collect set), the windows of
+ * the group's points in them. */
+int agg_tz_prepare(agg_ctx *x, sel_row_fn fn, sel_run_fn runfn, hb_err *err);
+/* Pre-scan: note that series key (a hash) of group g has a value at t. */
+int agg_tz_collect(agg_ctx *x, agg_group *g, uint64_t key, int64_t t, hb_err *err);
+int agg_tz_in_zone(const agg_ctx *x, int64_t t);
+/* The window start of the point of series key at t in group g (in a
+ * zone; elsewhere the point's own window). */
+int64_t agg_tz_bucket(const agg_ctx *x, const agg_group *g, uint64_t key, int64_t t);
 /* ---- runs of rows at once (select_agg_run.c) ----
  * Whether column c reading field binding b can take the run path. */
 int agg_span_ok(const agg_col *c, const sel_bind *b);

@@ -635,6 +635,7 @@ int hb_select_exec(const hb_select_env *env, const hb_iql_select *s, hb_query_re
     sel_plan p = { .env = env, .s = s, .a = &a };
     hb_u64map_init(&p.binds);
     int rc = sel_plan_build(&p, err);
+    sr->tz = p.tz;   /* the encoder writes the times in tz()'s zone */
     if (!rc && p.ncols)
         rc = p.aggregate ? sel_exec_agg(&p, res, sr, err) : sel_exec_raw(&p, res, sr, err);
     for (size_t i = 0; i < p.nmeas; i++) {

@@ -8,6 +8,7 @@
 
 #include "base/arena.h"
 #include "base/hashmap.h"
+#include "base/tzdb.h"
 #include "engine/scan.h"
 #include "engine/select.h"
 
@@ -51,7 +52,8 @@ typedef struct sel_plan {
     int64_t tmin, tmax;             /* from WHERE (inclusive) */
     int has_tmin, has_tmax;
     hb_iql_expr *cond;              /* WHERE without the time range; NULL = none */
-    int64_t interval, offset;       /* GROUP BY time(interval, offset); interval 0 = none */
+    int64_t interval, offset;       /* GROUP BY time(interval, offset % interval); interval 0 = none */
+    const hb_tz *tz;                /* tz(): windows in its local time; NULL = UTC */
     const char **gtags;             /* GROUP BY tag keys, sorted */
     size_t ngtags;
     int group_all_tags;             /* GROUP BY * */
@@ -72,6 +74,33 @@ typedef struct sel_row {
     int64_t time;
     const hb_slice *tagvals;        /* per scan column: the current series' tag values (NULL .p = absent) */
 } sel_row;
+
+/* ---- GROUP BY time windows (select_window.c) ---- */
+/* The start of the window holding t, as influxd's IteratorOptions.Window
+ * computes it (p->interval > 0): in p->tz's local time, with its
+ * adjustments at offset changes. */
+int64_t sel_window_tz(const sel_plan *p, int64_t t);
+static inline int64_t sel_window(const sel_plan *p, int64_t t)
+{
+    if (p->tz)
+        return sel_window_tz(p, t);
+    /* UTC: truncate t - offset to the interval (Go's % rounds toward zero) */
+    uint64_t u = (uint64_t)t - (uint64_t)p->offset;   /* Go's int64 arithmetic wraps */
+    int64_t d = (int64_t)u, dt = d % p->interval;
+    if (dt < 0)
+        dt += p->interval;
+    int64_t start = SEL_MIN_TIME + dt >= d ? SEL_MIN_TIME : d - dt;
+    return (int64_t)((uint64_t)start + (uint64_t)p->offset);
+}
+/* The whole window [*start, *end) influxd computes for t. */
+void sel_window_span(const sel_plan *p, int64_t t, int64_t *start, int64_t *end);
+/* The fill walk's step (influxd's fill iterator): the window after w
+ * (down: before it), where *woff is the zone offset (ns) the walk is in;
+ * it follows an offset change smaller than the interval. 0, or 1 when the
+ * next window would pass the time range's end. */
+int sel_window_next(const sel_plan *p, int64_t *w, int64_t *woff, int down);
+/* The zone offset (ns) at t: what the fill walk starts with. */
+int64_t sel_zone_ns(const sel_plan *p, int64_t t);
 
 /* ---- plan (select_plan.c) ---- */
 int sel_plan_build(sel_plan *p, hb_err *err);

@@ -430,8 +430,8 @@ static int plan_dimensions(sel_plan *p, hb_err *err)
         if (d->kind == HB_IQL_EXPR_CALL && !strcmp(d->u.call.name.p, "time")) {
             if (d->u.call.nargs == 2) {
                 const hb_iql_expr *o = d->u.call.args[1];
-                if (o->kind == HB_IQL_EXPR_DURATION || o->kind == HB_IQL_EXPR_INTEGER)
-                    p->offset = o->u.i;
+                if ((o->kind == HB_IQL_EXPR_DURATION || o->kind == HB_IQL_EXPR_INTEGER) && p->interval)
+                    p->offset = o->u.i % p->interval;   /* influxql's GroupByOffset */
             }
             continue;
         }
@@ -736,7 +736,8 @@ int sel_plan_build(sel_plan *p, hb_err *err)
         }
     }
     hb_time_range tr;
-    if ((rc = hb_time_condition(s->condition, p->env->now, p->a, &p->cond, &tr, err)))
+    p->tz = s->has_tz ? s->loc : NULL;
+    if ((rc = hb_time_condition(s->condition, p->env->now, p->tz, p->a, &p->cond, &tr, err)))
         return rc;
     p->tmin = tr.has_min ? tr.min : SEL_MIN_TIME;
     p->tmax = tr.has_max ? tr.max : SEL_MAX_TIME;

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/fmt.h"
+
 static int digits(const char *s, size_t n, size_t at, size_t len, int64_t *out)
 {
     if (at + len > n)
@@ -18,20 +20,15 @@ static int digits(const char *s, size_t n, size_t at, size_t len, int64_t *out)
     return 1;
 }
 
-/* days since 1970-01-01 of a civil date (proleptic Gregorian) */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int hb_time_parse(const char *s, size_t n, int64_t *ns)
 {
+    return hb_time_parse_in(s, n, NULL, ns);
+}
+
+int hb_time_parse_in(const char *s, size_t n, const hb_tz *tz, int64_t *ns)
+{
     int64_t y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
+    int zoned = 0;   /* "Z" or an offset given */
     if (!digits(s, n, 0, 4, &y) || n < 10 || s[4] != '-' || !digits(s, n, 5, 2, &mo) || s[7] != '-' ||
         !digits(s, n, 8, 2, &d))
         return HB_EPARSE;
@@ -57,7 +54,9 @@ int hb_time_parse(const char *s, size_t n, int64_t *ns)
         }
         if (i < n && s[i] == 'Z') {
             i++;
+            zoned = 1;
         } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+            zoned = 1;
             int64_t oh, om;
             if (!digits(s, n, i + 1, 2, &oh) || i + 3 >= n || s[i + 3] != ':' || !digits(s, n, i + 4, 2, &om))
                 return HB_EPARSE;
@@ -67,7 +66,9 @@ int hb_time_parse(const char *s, size_t n, int64_t *ns)
     }
     if (i != n || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return HB_EPARSE;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    int64_t secs = hb_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    if (!zoned && tz)
+        secs = hb_tz_wall_to_utc(tz, secs);   /* Go's time.ParseInLocation */
     /* the range of int64 nanoseconds: 1677-09-21 .. 2262-04-11 */
     if (secs < -9223372036LL || secs > 9223372035LL)
         return HB_EPARSE;
@@ -75,13 +76,13 @@ int hb_time_parse(const char *s, size_t n, int64_t *ns)
     return HB_OK;
 }
 
-int hb_time_value(const hb_iql_expr *e, int64_t now, int64_t *ns)
+int hb_time_value(const hb_iql_expr *e, int64_t now, const hb_tz *tz, int64_t *ns)
 {
     switch (e->kind) {
     case HB_IQL_EXPR_PAREN:
-        return hb_time_value(e->u.paren, now, ns);
+        return hb_time_value(e->u.paren, now, tz, ns);
     case HB_IQL_EXPR_STRING:
-        return hb_time_parse(e->u.str.p, e->u.str.n, ns) ? HB_EINVAL : HB_OK;
+        return hb_time_parse_in(e->u.str.p, e->u.str.n, tz, ns) ? HB_EINVAL : HB_OK;
     case HB_IQL_EXPR_INTEGER:
     case HB_IQL_EXPR_DURATION:
     case HB_IQL_EXPR_TIME:
@@ -100,7 +101,7 @@ int hb_time_value(const hb_iql_expr *e, int64_t now, int64_t *ns)
         if (e->u.bin.op != HB_IQL_ADD && e->u.bin.op != HB_IQL_SUB)
             return HB_EINVAL;
         int64_t a, b;
-        if (hb_time_value(e->u.bin.lhs, now, &a) || hb_time_value(e->u.bin.rhs, now, &b))
+        if (hb_time_value(e->u.bin.lhs, now, tz, &a) || hb_time_value(e->u.bin.rhs, now, tz, &b))
             return HB_EINVAL;
         *ns = e->u.bin.op == HB_IQL_ADD ? a + b : a - b;
         return HB_OK;
@@ -124,9 +125,10 @@ static int days_in_month(int64_t y, int64_t m)
     return m == 2 && leap ? 29 : dm[m - 1];
 }
 
-static int time_literal(const char *s, size_t n, int64_t *ns, char *rfc3339, size_t cap)
+static int time_literal(const char *s, size_t n, int64_t *ns, int *zoned, char *rfc3339, size_t cap)
 {
     int64_t y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
+    *zoned = 0;
     if (n < 10 || !digits(s, n, 0, 4, &y) || s[4] != '-' || !digits(s, n, 5, 2, &mo) || s[7] != '-' ||
         !digits(s, n, 8, 2, &d))
         return TL_NOT_TIME;
@@ -147,6 +149,7 @@ static int time_literal(const char *s, size_t n, int64_t *ns, char *rfc3339, siz
         }
         if (rfc) {
             int64_t oh, om;
+            *zoned = 1;
             if (i < n && s[i] == 'Z') {
                 i++;
             } else if (i < n && (s[i] == '+' || s[i] == '-') && digits(s, n, i + 1, 2, &oh) && i + 3 < n &&
@@ -170,7 +173,7 @@ static int time_literal(const char *s, size_t n, int64_t *ns, char *rfc3339, siz
         snprintf(rfc3339, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld%c%02lld:%02lld", (long long)y,
                  (long long)mo, (long long)d, (long long)h, (long long)mi, (long long)sec, off < 0 ? '-' : '+',
                  (long long)(off < 0 ? -off : off) / 3600, (long long)((off < 0 ? -off : off) % 3600) / 60);
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    int64_t secs = hb_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
     /* after time.Unix(0, MaxInt64) overflows; before time.Unix(0, MinTime + 1)
      * (= MinInt64 + 3 ns) underflows */
     if (secs > 9223372036LL || (secs == 9223372036LL && frac > 854775807))
@@ -235,16 +238,17 @@ static const char *go_literal_type(const hb_iql_expr *e)
 /* Walk AND and OR; every time comparison narrows tr and leaves the
  * condition (influxql.ConditionExpr does the same: a time comparison under
  * OR still restricts the whole query), the rest is rebuilt. */
-static int split(const hb_iql_expr *e, int64_t now, hb_arena *a, hb_iql_expr **rest, hb_time_range *tr, hb_err *err)
+static int split(const hb_iql_expr *e, int64_t now, const hb_tz *tz, hb_arena *a, hb_iql_expr **rest, hb_time_range *tr,
+                 hb_err *err)
 {
     while (e->kind == HB_IQL_EXPR_PAREN && e->u.paren->kind == HB_IQL_EXPR_BINARY &&
            (e->u.paren->u.bin.op == HB_IQL_AND || e->u.paren->u.bin.op == HB_IQL_OR))
         e = e->u.paren;
     if (e->kind == HB_IQL_EXPR_BINARY && (e->u.bin.op == HB_IQL_AND || e->u.bin.op == HB_IQL_OR)) {
         hb_iql_expr *l = NULL, *r = NULL;
-        int rc = split(e->u.bin.lhs, now, a, &l, tr, err);
+        int rc = split(e->u.bin.lhs, now, tz, a, &l, tr, err);
         if (!rc)
-            rc = split(e->u.bin.rhs, now, a, &r, tr, err);
+            rc = split(e->u.bin.rhs, now, tz, a, &r, tr, err);
         if (rc)
             return rc;
         if (l && r) {
@@ -274,13 +278,24 @@ static int split(const hb_iql_expr *e, int64_t now, hb_arena *a, hb_iql_expr **r
             lit = lit->u.paren;
         int tl = lit->kind == HB_IQL_EXPR_STRING ? TL_NOT_TIME : TL_OK;
         char when[64];
+        int zoned = 0;
         if (lit->kind == HB_IQL_EXPR_STRING)
-            tl = time_literal(lit->u.str.p, lit->u.str.n, &t, when, sizeof when);
+            tl = time_literal(lit->u.str.p, lit->u.str.n, &t, &zoned, when, sizeof when);
         if (tl == TL_INVALID)
             return hb_err_set(err, HB_EINVAL, "invalid timestamp string");
         if (tl == TL_OVER || tl == TL_UNDER)
-            return hb_err_set(err, HB_EINVAL, "time %s %s time literal", when, tl == TL_OVER ? "overflows" : "underflows");
-        if (tl == TL_NOT_TIME || (lit->kind != HB_IQL_EXPR_STRING && hb_time_value(v, now, &t)))
+            return hb_err_set(err, HB_EINVAL, "time %s %s time literal", when,
+                              tl == TL_OVER ? "overflows" : "underflows");
+        /* a literal without a zone is wall time in tz() (Go's ParseInLocation) */
+        if (tl == TL_OK && lit->kind == HB_IQL_EXPR_STRING && tz && !zoned) {
+            int64_t secs = t / 1000000000, frac = t % 1000000000;
+            if (frac < 0) {
+                frac += 1000000000;
+                secs--;
+            }
+            t = hb_tz_wall_to_utc(tz, secs) * 1000000000 + frac;
+        }
+        if (tl == TL_NOT_TIME || (lit->kind != HB_IQL_EXPR_STRING && hb_time_value(v, now, tz, &t)))
             return hb_err_set(err, HB_EINVAL, "invalid operation: time and %s are not compatible",
                               go_literal_type(lit));
         switch (op) {
@@ -302,12 +317,12 @@ static int split(const hb_iql_expr *e, int64_t now, hb_arena *a, hb_iql_expr **r
     return HB_OK;
 }
 
-int hb_time_condition(const hb_iql_expr *cond, int64_t now, hb_arena *arena, hb_iql_expr **rest, hb_time_range *tr,
-                      hb_err *err)
+int hb_time_condition(const hb_iql_expr *cond, int64_t now, const hb_tz *tz, hb_arena *arena, hb_iql_expr **rest,
+                      hb_time_range *tr, hb_err *err)
 {
     memset(tr, 0, sizeof *tr);
     *rest = NULL;
     if (!cond)
         return HB_OK;
-    return split(cond, now, arena, rest, tr, err);
+    return split(cond, now, tz, arena, rest, tr, err);
 }

@@ -9,6 +9,7 @@
 
 #include "base/err.h"
 #include "base/fmt.h"
+#include "base/tzdb.h"
 #include "http/encode_int.h"
 #include "http/http.h"
 
@@ -176,6 +177,14 @@ static size_t fmt_u64(char *out, uint64_t u)
     return o;
 }
 
+/* RFC3339Nano in the result's zone, as Go formats t.In(loc) */
+static size_t fmt_time(const hb_qenc *e, int64_t ns, char out[40])
+{
+    if (!e->tz)
+        return hb_fmt_rfc3339nano(ns, out);
+    return hb_fmt_rfc3339nano_off(ns, hb_tz_offset_ns(e->tz, ns), out);
+}
+
 static void json_value(hb_qenc *e, const hb_value *v, int col0)
 {
     char tmp[48];
@@ -208,7 +217,7 @@ static void json_value(hb_qenc *e, const hb_value *v, int col0)
             return;
         }
         tmp[0] = '"';
-        size_t n = hb_fmt_rfc3339nano(v->v.i, tmp + 1);
+        size_t n = fmt_time(e, v->v.i, tmp + 1);
         tmp[n + 1] = '"';
         hb_qe_put(e, tmp, n + 2);
         return;
@@ -318,7 +327,7 @@ static void json_row(hb_qenc *e, const hb_value *row, size_t ncols)
                 p += fmt_i64(p, v->v.i / e->o.epoch);
             } else {
                 *p++ = '"';
-                p += hb_fmt_rfc3339nano(v->v.i, p);
+                p += fmt_time(e, v->v.i, p);
                 *p++ = '"';
             }
             break;
@@ -647,6 +656,7 @@ int hb_qenc_result(hb_qenc *e, const hb_stmt_result *r)
 {
     if (e->rc)
         return e->rc;
+    e->tz = r->tz;
     if (e->o.chunked) {
         doc_begin(e);
         stmt_begin(e, r->statement_id);
@@ -702,6 +712,7 @@ int hb_qenc_split(hb_qenc *e, const hb_stmt_result *r, size_t chunk_size)
             piece.partial = more_rows ? 1 : s->partial;
             hb_stmt_result res = {
                 .statement_id = r->statement_id,
+                .tz = r->tz,
                 .series = &piece,
                 .nseries = 1,
                 .series_cap = 1,

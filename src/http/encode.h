@@ -77,6 +77,7 @@ typedef struct hb_qenc_opts {
 /* The encoder's state; members are private to encode*.c. */
 typedef struct hb_qenc {
     hb_qenc_opts o;
+    const struct hb_tz *tz;  /* zone of the result being written (JSON times); NULL = UTC */
     hb_buf *out;
     int rc;                  /* first error, sticky (HB_ENOMEM, HB_ELIMIT from out's cap) */
     /* document */

@@ -1,10 +1,7 @@
 /* InfluxQL AST helpers: names and small queries over the tree. */
 #include "domain/influxql/ast.h"
 
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/buf.h"
 #include "domain/influxql/parser.h"
@@ -159,38 +156,6 @@ int64_t hb_iql_group_by_interval(const hb_iql_select *s, int *ok, const char **m
             return 0;
         }
         return d->u.call.args[0]->u.i;
-    }
-    return 0;
-}
-
-int hb_iql_tz_exists(const char *name, size_t len)
-{
-    if (len == 0 || (len == 3 && memcmp(name, "UTC", 3) == 0) ||
-        (len == 5 && memcmp(name, "Local", 5) == 0))
-        return 1;
-    if (name[0] == '/' || name[0] == '\\' || memchr(name, '\0', len) || len > 255)
-        return 0;
-    for (size_t i = 0; i + 1 < len; i++)
-        if (name[i] == '.' && name[i + 1] == '.')
-            return 0;
-    static const char *const dirs[] = {"/usr/share/zoneinfo/", "/usr/share/lib/zoneinfo/",
-                                       "/usr/lib/locale/TZ/"};
-    for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
-        char path[320];
-        size_t dl = strlen(dirs[d]);
-        memcpy(path, dirs[d], dl);
-        memcpy(path + dl, name, len);
-        path[dl + len] = '\0';
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        struct stat st;
-        char magic[4];
-        int good = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read(fd, magic, 4) == 4 &&
-                   memcmp(magic, "TZif", 4) == 0;
-        close(fd);
-        if (good)
-            return 1;
     }
     return 0;
 }

@@ -157,6 +157,7 @@ struct hb_iql_select {
     int64_t limit, offset, slimit, soffset; /* 0 = not given */
     hb_iql_str tz;               /* tz('...') name, empty = none */
     bool has_tz;
+    const struct hb_tz *loc;     /* tz()'s zone (base/tzdb.h, process-lifetime); NULL = UTC */
     bool is_raw;                 /* no function call among the fields */
 };
 

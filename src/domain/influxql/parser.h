@@ -100,8 +100,4 @@ int hb_influxql_parse_expr(const char *q, size_t len, const hb_iql_params *param
  * error positions are relative to the trimmed text. */
 void hb_iql_trim_space(const char **q, size_t *len);
 
-/* True if the zone name can be loaded the way InfluxDB's tz() does
- * ("", "UTC", "Local", or a TZif file under /usr/share/zoneinfo). */
-int hb_iql_tz_exists(const char *name, size_t len);
-
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/tzdb.h"
 #include "domain/influxql/parser_internal.h"
 
 /* ---- fields -------------------------------------------------------------- */
@@ -328,7 +329,12 @@ static int location(P *p, hb_iql_select *s)
     const hb_iql_expr *a = e->u.call.args[0];
     if (a->kind != HB_IQL_EXPR_STRING)
         return p_plain(p, "expected string argument in tz()");
-    if (!hb_iql_tz_exists(a->u.str.p, a->u.str.n))
+    /* every failure reads the same, as influxql hides LoadLocation's error */
+    hb_err terr;
+    int trc = hb_tz_load(a->u.str.p, a->u.str.n, &s->loc, &terr);
+    if (trc == HB_ENOMEM)
+        return p_nomem(p);
+    if (trc)
         return p_plain(p, "unable to find time zone %s", a->u.str.p);
     s->tz = a->u.str;
     s->has_tz = true;

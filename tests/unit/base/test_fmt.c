@@ -65,11 +65,34 @@ static void rfc3339nano_like_go(void **state)
     check_time(INT64_MIN, "1677-09-21T00:12:43.145224192Z");
 }
 
+static void check_time_off(int64_t ns, int32_t off, const char *want)
+{
+    char buf[40];
+    assert_int_equal(hb_fmt_rfc3339nano_off(ns, off, buf), strlen(want));
+    assert_string_equal(buf, want);
+}
+
+/* Go's t.In(loc).Format(time.RFC3339Nano) */
+static void rfc3339nano_in_zones(void **state)
+{
+    check_time_off(1679792400000000000LL, 7200, "2023-03-26T03:00:00+02:00");
+    check_time_off(1679792399000000000LL, 3600, "2023-03-26T01:59:59+01:00");
+    check_time_off(1679770800500000000LL, 19800, "2023-03-26T00:30:00.5+05:30");
+    check_time_off(1679770800000000000LL, -12600, "2023-03-25T15:30:00-03:30");
+    check_time_off(1679770800000000000LL, 0, "2023-03-25T19:00:00Z");
+    check_time_off(-1, 3600, "1970-01-01T00:59:59.999999999+01:00");
+    /* seconds of an offset are not shown; under a minute west is +00:00 */
+    check_time_off(0, 3208, "1970-01-01T00:53:28+00:53");
+    check_time_off(0, -30, "1969-12-31T23:59:30+00:00");
+    check_time_off(INT64_MAX, 50400, "2262-04-12T13:47:16.854775807+14:00");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(floats_like_go),
         cmocka_unit_test(rfc3339nano_like_go),
+        cmocka_unit_test(rfc3339nano_in_zones),
     };
     return cmocka_run_group_tests_name("base/fmt", tests, NULL, NULL);
 }
