@@ -280,10 +280,20 @@ static int32_t px_lookup(const tz_posix *px, int64_t lasttx, int64_t sec, int64_
 
 /* ---- lookups ---- */
 
+/* Instants are clamped to +-2^40 s (about 34,800 years), far beyond any
+ * nanosecond time, so that the calendar arithmetic cannot overflow. */
+#define SEC_LIMIT ((int64_t)1 << 40)
+
+static int64_t clamp_sec(int64_t sec)
+{
+    return sec > SEC_LIMIT ? SEC_LIMIT : sec < -SEC_LIMIT ? -SEC_LIMIT : sec;
+}
+
 int32_t hb_tz_lookup(const hb_tz *z, int64_t sec, int64_t *start, int64_t *end)
 {
     int64_t st, en;
     int32_t off;
+    sec = clamp_sec(sec);
     if (!z) {
         st = ALPHA;
         en = OMEGA;
@@ -352,6 +362,7 @@ int64_t hb_tz_wall_to_utc(const hb_tz *z, int64_t wall)
      * instant that offset gives lies outside the zone range found, the
      * offset at that instant wins */
     int64_t start, end;
+    wall = clamp_sec(wall);
     int32_t off = hb_tz_lookup(z, wall, &start, &end);
     if (off != 0) {
         int64_t utc = wall - off;

@@ -45,7 +45,9 @@ const char *hb_tz_name(const hb_tz *z);
 
 /* UTC offset in seconds (east positive) at the instant sec (Unix
  * seconds), and [*start, *end) around sec where Go's lookup reports the
- * same zone (either may be NULL). Like Go's Location.lookup. */
+ * same zone (either may be NULL). Like Go's Location.lookup. Instants
+ * beyond +-2^40 s (34,800 years, far past any nanosecond time) are
+ * treated as that bound, here and in the functions below. */
 int32_t hb_tz_lookup(const hb_tz *z, int64_t sec, int64_t *start, int64_t *end);
 
 /* The first instant after sec (Unix seconds) at which the UTC offset is
