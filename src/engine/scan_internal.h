@@ -21,8 +21,9 @@
  *   DONE     no more rows. */
 typedef enum { SRC_PENDING = 0, SRC_READY, SRC_DONE } scan_src_state;
 
-/* One series' rows inside a loaded row group: rows [start, end) (after the
- * time filter), key in the source arena. */
+/* One series' rows inside a loaded row group of a file: rows [start, end)
+ * (after the time filter); key and tag values from the file index (they
+ * live as long as the reader). */
 typedef struct scan_seg {
     uint32_t start, end;
     hb_slice key;
@@ -223,7 +224,7 @@ uint64_t scan_file_pick(const hb_scan *s, scan_src *src, hb_err *err);
  * most space rows; at least one row when READY. Leaves READY or PENDING. */
 size_t scan_file_run(hb_scan *s, scan_src *src, const scan_src *bound, size_t space);
 /* Value of output column col (>= 1) in the head row, or NULL when null.
- * Points into the loaded row group (the source's arena): valid until the
+ * Points into the loaded row group (the source's column arenas): valid until the
  * source loads its next row group. */
 const void *scan_file_value(const hb_scan *s, const scan_src *src, size_t col);
 /* Move past the head row; READY, or PENDING at the end of the row group. */
