@@ -33,6 +33,18 @@ static char *path_of(const local *st, const char *key)
     return p;
 }
 
+/* The path of a valid key in *out (caller frees): HB_EINVAL for a bad key,
+ * HB_ENOMEM. */
+static int key_path(const local *st, const char *key, char **out, hb_err *err)
+{
+    int rc = hb_storage_key_check(key, err);
+    if (rc)
+        return rc;
+    if (!(*out = path_of(st, key)))
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    return HB_OK;
+}
+
 static int mkdirs(char *path, hb_err *err)
 {
     for (char *p = path + 1; *p; p++) {
@@ -182,12 +194,10 @@ static int local_put(void *self, const char *key, const void *data, size_t len, 
 
 static int local_size(void *self, const char *key, uint64_t *size, hb_err *err)
 {
-    int rc = hb_storage_key_check(key, err);
+    char *p;
+    int rc = key_path(self, key, &p, err);
     if (rc)
         return rc;
-    char *p = path_of(self, key);
-    if (!p)
-        return hb_err_set(err, HB_ENOMEM, "out of memory");
     struct stat sb;
     if (stat(p, &sb)) {
         int e = errno;
@@ -226,12 +236,10 @@ static int pread_all(int fd, const char *key, uint64_t off, void *buf, size_t le
 
 static int open_key(void *self, const char *key, int *fd, hb_err *err)
 {
-    int rc = hb_storage_key_check(key, err);
+    char *p;
+    int rc = key_path(self, key, &p, err);
     if (rc)
         return rc;
-    char *p = path_of(self, key);
-    if (!p)
-        return hb_err_set(err, HB_ENOMEM, "out of memory");
     *fd = open(p, O_RDONLY | O_CLOEXEC);
     if (*fd < 0) {
         int e = errno;
@@ -409,12 +417,10 @@ static void prune_dirs(const local *st, char *path)
 static int local_remove(void *self, const char *key, hb_err *err)
 {
     local *st = self;
-    int rc = hb_storage_key_check(key, err);
+    char *p;
+    int rc = key_path(st, key, &p, err);
     if (rc)
         return rc;
-    char *p = path_of(st, key);
-    if (!p)
-        return hb_err_set(err, HB_ENOMEM, "out of memory");
     if (unlink(p) && errno != ENOENT)
         rc = hb_err_set(err, HB_EIO, "storage: cannot remove %s: %s", key, strerror(errno));
     else

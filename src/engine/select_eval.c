@@ -394,7 +394,7 @@ int sel_compare(const hb_value *a, const hb_value *b, int *ok)
     return 0;
 }
 
-static const hb_iql_expr *unparen(const hb_iql_expr *e)
+const hb_iql_expr *sel_unparen(const hb_iql_expr *e)
 {
     while (e->kind == HB_IQL_EXPR_PAREN)
         e = e->u.paren;
@@ -405,7 +405,7 @@ static const hb_iql_expr *unparen(const hb_iql_expr *e)
  * fail every comparison. */
 int sel_cond(const sel_row *row, const hb_iql_expr *e)
 {
-    e = unparen(e);
+    e = sel_unparen(e);
     if (e->kind == HB_IQL_EXPR_BOOLEAN)
         return e->u.b;
     if (e->kind != HB_IQL_EXPR_BINARY)
@@ -415,7 +415,7 @@ int sel_cond(const sel_row *row, const hb_iql_expr *e)
         return sel_cond(row, e->u.bin.lhs) && sel_cond(row, e->u.bin.rhs);
     if (op == HB_IQL_OR)
         return sel_cond(row, e->u.bin.lhs) || sel_cond(row, e->u.bin.rhs);
-    const hb_iql_expr *l = unparen(e->u.bin.lhs), *r = unparen(e->u.bin.rhs);
+    const hb_iql_expr *l = sel_unparen(e->u.bin.lhs), *r = sel_unparen(e->u.bin.rhs);
     if (op == HB_IQL_EQREGEX || op == HB_IQL_NEQREGEX) {
         const hb_iql_expr *re = r->kind == HB_IQL_EXPR_REGEX ? r : l->kind == HB_IQL_EXPR_REGEX ? l : NULL;
         const hb_iql_expr *other = re == r ? l : r;

@@ -14,13 +14,6 @@
 
 #include "engine/select_internal.h"
 
-static const hb_iql_expr *unparen(const hb_iql_expr *e)
-{
-    while (e->kind == HB_IQL_EXPR_PAREN)
-        e = e->u.paren;
-    return e;
-}
-
 static const sel_bind *bind_of(const sel_plan *p, const hb_iql_expr *e)
 {
     return e->kind == HB_IQL_EXPR_VARREF ? hb_u64map_get((hb_u64map *)&p->binds, (uint64_t)(uintptr_t)e) : NULL;
@@ -41,17 +34,6 @@ int sel_tag_only(const sel_plan *p, const hb_iql_expr *e)
     }
 }
 
-static hb_iql_tok mirror(hb_iql_tok op)
-{
-    switch (op) {
-    case HB_IQL_LT: return HB_IQL_GT;
-    case HB_IQL_LTE: return HB_IQL_GTE;
-    case HB_IQL_GT: return HB_IQL_LT;
-    case HB_IQL_GTE: return HB_IQL_LTE;
-    default: return op;
-    }
-}
-
 /* e as `field op number` over a numeric field, or 0. */
 static int as_vterm(const sel_plan *p, const hb_iql_expr *e, sel_vterm *out)
 {
@@ -62,12 +44,12 @@ static int as_vterm(const sel_plan *p, const hb_iql_expr *e, sel_vterm *out)
     if (op != HB_IQL_EQ && op != HB_IQL_NEQ && op != HB_IQL_LT && op != HB_IQL_LTE && op != HB_IQL_GT &&
         op != HB_IQL_GTE)
         return 0;
-    const hb_iql_expr *l = unparen(e->u.bin.lhs), *r = unparen(e->u.bin.rhs);
+    const hb_iql_expr *l = sel_unparen(e->u.bin.lhs), *r = sel_unparen(e->u.bin.rhs);
     if (l->kind != HB_IQL_EXPR_VARREF) {
         const hb_iql_expr *t = l;
         l = r;
         r = t;
-        op = mirror(op);
+        op = hb_iql_tok_mirror(op);
     }
     if (l->kind != HB_IQL_EXPR_VARREF || l->u.ref.type != HB_IQL_DT_UNKNOWN)
         return 0;
@@ -94,7 +76,7 @@ static int as_vterm(const sel_plan *p, const hb_iql_expr *e, sel_vterm *out)
 
 static int count_terms(const hb_iql_expr *e)
 {
-    e = unparen(e);
+    e = sel_unparen(e);
     if (e->kind == HB_IQL_EXPR_BINARY && e->u.bin.op == HB_IQL_AND)
         return count_terms(e->u.bin.lhs) + count_terms(e->u.bin.rhs);
     return 1;
@@ -102,7 +84,7 @@ static int count_terms(const hb_iql_expr *e)
 
 static void split(const sel_plan *p, const hb_iql_expr *e, sel_filter *f)
 {
-    e = unparen(e);
+    e = sel_unparen(e);
     if (e->kind == HB_IQL_EXPR_BINARY && e->u.bin.op == HB_IQL_AND) {
         split(p, e->u.bin.lhs, f);
         split(p, e->u.bin.rhs, f);

@@ -123,6 +123,8 @@ hb_value sel_math_apply(const char *name, const hb_value *args, size_t nargs);
 hb_value sel_eval(const sel_row *row, const hb_iql_expr *e);
 /* WHERE (without the time range) for a row: 1 keep, 0 drop. */
 int sel_cond(const sel_row *row, const hb_iql_expr *e);
+/* e without the parentheses around it. */
+const hb_iql_expr *sel_unparen(const hb_iql_expr *e);
 /* Value of a block cell as an hb_value (strings point into the block). */
 hb_value sel_cell(const hb_scan_block *blk, const hb_pq_coldef *col, size_t c, size_t r);
 /* Compare two non-null values: <0, 0, >0; *ok = 0 when not comparable. */

@@ -266,6 +266,20 @@ static int capture_aux(agg_ctx *x, agg_state *s, const sel_row *row)
 
 static int reduce_point(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row);
 
+/* Room in pauxv (each point's other columns) for as many points as vals
+ * holds. */
+static int grow_pauxv(agg_state *s)
+{
+    if (s->pcap >= s->cap)
+        return HB_OK;
+    hb_value **np = realloc(s->pauxv, s->cap * sizeof *np);
+    if (!np)
+        return HB_ENOMEM;
+    s->pauxv = np;
+    s->pcap = s->cap;
+    return HB_OK;
+}
+
 int agg_reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row)
 {
     if (c->fn == FN_TOP || c->fn == FN_BOTTOM) {
@@ -283,13 +297,8 @@ int agg_reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t
          * other columns, agg_finish() picks the selected one's */
         if (!s->nv)
             return HB_OK;
-        if (s->pcap < s->cap) {
-            hb_value **np = realloc(s->pauxv, s->cap * sizeof *np);
-            if (!np)
-                return HB_ENOMEM;
-            s->pauxv = np;
-            s->pcap = s->cap;
-        }
+        if (grow_pauxv(s))
+            return HB_ENOMEM;
         s->auxv = NULL;
         if ((rc = capture_aux(x, s, row)))
             return rc;
@@ -372,13 +381,8 @@ static int reduce_point(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, 
     if (push_val(s, v, t))
         return HB_ENOMEM;
     x->p->mem += sizeof(hb_value) + sizeof(int64_t) + sizeof(hb_value *);
-    if (s->pcap < s->cap) {
-        hb_value **np = realloc(s->pauxv, s->cap * sizeof *np);
-        if (!np)
-            return HB_ENOMEM;
-        s->pauxv = np;
-        s->pcap = s->cap;
-    }
+    if (grow_pauxv(s))
+        return HB_ENOMEM;
     sel_plan *p = x->p;
     size_t na = p->ncols + c->ntagargs;
     hb_value *a = hb_arena_calloc(p->a, (na + 1) * sizeof *a);

@@ -197,17 +197,6 @@ static int is_cmp(hb_iql_tok op)
            op == HB_IQL_GTE;
 }
 
-static hb_iql_tok flip(hb_iql_tok op)
-{
-    switch (op) {
-    case HB_IQL_LT: return HB_IQL_GT;
-    case HB_IQL_LTE: return HB_IQL_GTE;
-    case HB_IQL_GT: return HB_IQL_LT;
-    case HB_IQL_GTE: return HB_IQL_LTE;
-    default: return op;
-    }
-}
-
 static void narrow_min(hb_time_range *tr, int64_t v)
 {
     if (!tr->has_min || v > tr->min)
@@ -271,7 +260,7 @@ static int split(const hb_iql_expr *e, int64_t now, const hb_tz *tz, hb_arena *a
         (is_time_ref(x->u.bin.lhs) || is_time_ref(x->u.bin.rhs))) {
         int lhs_time = is_time_ref(x->u.bin.lhs);
         const hb_iql_expr *v = lhs_time ? x->u.bin.rhs : x->u.bin.lhs;
-        hb_iql_tok op = lhs_time ? x->u.bin.op : flip(x->u.bin.op);
+        hb_iql_tok op = lhs_time ? x->u.bin.op : hb_iql_tok_mirror(x->u.bin.op);
         int64_t t;
         const hb_iql_expr *lit = v;
         while (lit->kind == HB_IQL_EXPR_PAREN)

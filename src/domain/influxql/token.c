@@ -260,3 +260,14 @@ int hb_iql_precedence(hb_iql_tok t)
         return 0;
     }
 }
+
+hb_iql_tok hb_iql_tok_mirror(hb_iql_tok op)
+{
+    switch (op) {
+    case HB_IQL_LT: return HB_IQL_GT;
+    case HB_IQL_LTE: return HB_IQL_GTE;
+    case HB_IQL_GT: return HB_IQL_LT;
+    case HB_IQL_GTE: return HB_IQL_LTE;
+    default: return op;
+    }
+}

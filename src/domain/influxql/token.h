@@ -144,6 +144,9 @@ typedef enum hb_iql_tok {
 /* Display name: "EOF", "IDENT", "=~", "SELECT", ...; "" for tokens InfluxDB
  * has no name for. Static storage. */
 const char *hb_iql_tok_name(hb_iql_tok t);
+/* The comparison that holds with its operands swapped (a < b is b > a):
+ * < and >, <= and >= trade places; every other token is its own. */
+hb_iql_tok hb_iql_tok_mirror(hb_iql_tok op);
 
 /* Keyword (or AND, OR, TRUE, FALSE) for an identifier, case-insensitive
  * (ASCII); HB_IQL_IDENT if it is not one. */
