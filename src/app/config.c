@@ -45,6 +45,8 @@ static const keydef keys[] = {
     { "server", "max_line_bytes", K_UINT, OFF(server.max_line_bytes), 0, 64, 1 * GiB, NULL },
     { "server", "query_timeout_secs", K_INT, OFF(server.query_timeout_secs), 0, 0, YEAR_SECS, NULL },
     { "server", "query_max_memory_bytes", K_UINT, OFF(server.query_max_memory_bytes), 0, 0, UINT64_MAX, NULL },
+    { "server", "query_summary_cache_bytes", K_UINT, OFF(server.query_summary_cache_bytes), 0, 0, UINT64_MAX,
+      NULL },
     { "server", "http_threads", K_INT, OFF(server.http_threads), 0, 0, 1024, NULL },
     { "server", "max_connections", K_UINT, OFF(server.max_connections), 0, 1, 1000000, NULL },
     { "storage", "dir", K_STR, OFF(storage.dir), SZ(storage.dir), 1, 0, NULL },
@@ -81,6 +83,7 @@ void hb_config_defaults(hb_config *cfg)
     cfg->server.max_line_bytes = 1 * MiB;
     cfg->server.query_timeout_secs = 0;
     cfg->server.query_max_memory_bytes = 2 * GiB;
+    cfg->server.query_summary_cache_bytes = 256 * MiB;
     cfg->server.http_threads = 0;
     cfg->server.max_connections = 1024;
     strcpy(cfg->storage.dir, "./hyperbytedb-data");

@@ -22,6 +22,8 @@ typedef struct hb_config {
         uint64_t max_line_bytes;       /* default 1 MiB */
         int query_timeout_secs;        /* 0 = none; default 0 */
         uint64_t query_max_memory_bytes; /* per statement (rows, aggregate states); 0 = none; default 2 GiB */
+        uint64_t query_summary_cache_bytes; /* run summaries of all files (engine/run_summary.h); 0 = none;
+                                               default 256 MiB */
         int http_threads;              /* 0 = auto (2 x cores, min 4) */
         uint64_t max_connections;      /* default 1024 */
     } server;

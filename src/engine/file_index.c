@@ -13,6 +13,7 @@
 
 #include "domain/point.h"
 #include "domain/series_key.h"
+#include "engine/run_summary.h"
 
 typedef struct build {
     const hb_pq_reader *r;
@@ -180,6 +181,8 @@ static void fidx_free(void *p)
     hb_fidx *ix = p;
     if (!ix)
         return;
+    hb_run_sums_free_all(ix);
+    free(ix->sums);
     hb_arena_free(&ix->arena);
     free(ix);
 }
@@ -227,6 +230,11 @@ static int fidx_build(const hb_pq_reader *r, void *ctx, void **out, hb_err *err)
         goto fail;
     }
     ix->rgs = rgs;
+    ix->ncols = nc;
+    if (!(ix->sums = calloc(ix->nrg * nc > 0 ? ix->nrg * nc : 1, sizeof *ix->sums))) {
+        rc = oom(&b);
+        goto fail;
+    }
     for (size_t rg = 0; rg < ix->nrg; rg++)
         if ((rc = index_rg(&b, rg, &rgs[rg])))
             goto fail;

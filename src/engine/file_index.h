@@ -43,6 +43,9 @@ typedef struct hb_fidx {
     const hb_fidx_rg *rgs;      /* [row groups] */
     size_t nrg;
     hb_arena arena;             /* everything above */
+    size_t ncols;               /* columns of the file */
+    void **sums;                /* [nrg * ncols] run summaries (run_summary.h), built lazily,
+                                   read and published atomically */
 } hb_fidx;
 
 /* The index of r (measurement: the name its series keys start with),

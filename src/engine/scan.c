@@ -284,6 +284,8 @@ static int alloc_out(hb_scan *s, size_t cap, hb_err *err)
         goto nomem;
     if (!(o->keys = malloc(cap * sizeof *o->keys)))
         goto nomem;
+    if (s->sums && !(o->sums = calloc(cap * s->ncols, sizeof *o->sums)))
+        goto nomem;
     for (size_t j = 0; j < s->ncols; j++) {
         o->esz[j] = (uint8_t)scan_esz(s->cols[j].type);
         if (!(o->vals[j] = malloc(cap * o->esz[j])))
@@ -298,6 +300,46 @@ nomem:
 }
 
 /* ---- open / close ---- */
+
+typedef struct src_span {
+    int64_t lo, hi;
+    scan_src *src;
+} src_span;
+
+static int cmp_span(const void *a, const void *b)
+{
+    const src_span *x = a, *y = b;
+    return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* scan_src.exclusive for every file whose time range overlaps no other
+ * source's: sorted by first time, a span overlaps another exactly when it
+ * starts at or before the latest end of the spans before it, or the next
+ * span starts at or before its end. */
+static int mark_exclusive(hb_scan *s, hb_err *err)
+{
+    src_span *v = malloc((s->nsrc ? s->nsrc : 1) * sizeof *v);
+    if (!v)
+        return hb_err_set(err, HB_ENOMEM, "out of memory opening a scan of %.*s", (int)s->meas.n, s->meas.p);
+    size_t n = 0;
+    for (size_t i = 0; i < s->nsrc; i++) {
+        scan_src *x = &s->src[i];
+        int64_t lo, hi;
+        int any = x->kind == HB_SCAN_FILE ? scan_file_time_range(x, &lo, &hi) : scan_mt_time_range(x, &lo, &hi);
+        if (any)
+            v[n++] = (src_span){ lo, hi, x };
+    }
+    qsort(v, n, sizeof *v, cmp_span);
+    int64_t reach = INT64_MIN;   /* latest end among v[0..i) */
+    for (size_t i = 0; i < n; i++) {
+        int overlaps = (i > 0 && v[i].lo <= reach) || (i + 1 < n && v[i + 1].lo <= v[i].hi);
+        v[i].src->exclusive = !overlaps && v[i].src->kind == HB_SCAN_FILE;
+        if (i == 0 || v[i].hi > reach)
+            reach = v[i].hi;
+    }
+    free(v);
+    return HB_OK;
+}
 
 /* On success *out is owned by the caller (hb_scan_close). */
 int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, const hb_scan_opts *opts,
@@ -325,6 +367,7 @@ int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, c
     s->workers = opts ? opts->workers : NULL;
     s->par_min = opts && opts->parallel_min_values ? opts->parallel_min_values : 65536;
     s->sparse_tags = opts && opts->sparse_tags;
+    s->sums = opts ? opts->summaries : NULL;
     size_t mlen = strlen(measurement);
     char *m = hb_arena_strndup(&s->names, measurement, mlen);
     s->src = calloc(n ? n : 1, sizeof *s->src);
@@ -361,6 +404,8 @@ int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, c
         if (rc)
             goto fail;
     }
+    if (s->sums && (rc = mark_exclusive(s, err)))
+        goto fail;
     s->series_limit = opts ? opts->series_limit : 0;
     s->series_last = opts && opts->series_last;
     for (size_t i = 0; s->series_limit && i < n; i++)
@@ -405,6 +450,7 @@ void hb_scan_close(hb_scan *s)
     free(s->out.valid);
     free(s->out.esz);
     free(s->out.keys);
+    free(s->out.sums);
     free(s->vecs);
     free(s->cols);
     free(s->colname);
@@ -430,6 +476,7 @@ void hb_scan_get_stats(const hb_scan *s, hb_scan_stats *out)
         out->rows_in += s->src[i].stats.rows_in;
         out->row_groups_read += s->src[i].stats.row_groups_read;
         out->row_groups_skipped += s->src[i].stats.row_groups_skipped;
+        out->summary_runs += s->src[i].stats.summary_runs;
     }
 }
 
@@ -565,6 +612,7 @@ int hb_scan_next(hb_scan *s, hb_scan_block *out, hb_err *err)
     for (size_t j = 1; j < s->ncols; j++)
         memset(o->valid[j], 0, nb);
     o->n = 0;
+    o->summary = 0;
     for (size_t i = 0; i < s->nsrc; i++)
         s->src[i].in_block = 0;
     hb_err e;
@@ -580,6 +628,22 @@ int hb_scan_next(hb_scan *s, hb_scan_block *out, hb_err *err)
         if (!s->nheap)
             break;
         scan_src *m = s->heap[0], *b = NULL;
+        if (scan_file_head_sum(m)) {
+            /* a summarized run: summary rows and rows never share a block */
+            if (o->n && !o->summary)
+                break;
+            o->summary = 1;
+            scan_file_sum_row(s, m);
+            if (m->state == SRC_READY) {
+                sift_down(s, 0);
+            } else {
+                heap_pop(s);
+                place(s, m);
+            }
+            continue;
+        }
+        if (o->summary)
+            break;
         if (s->nheap > 1) {
             b = s->heap[1];
             if (s->nheap > 2 && head_less(s->heap[2], b))
@@ -597,6 +661,7 @@ int hb_scan_next(hb_scan *s, hb_scan_block *out, hb_err *err)
     out->nrows = o->n;
     out->keys = o->keys;
     out->vecs = s->vecs;
+    out->sums = o->summary ? o->sums : NULL;
     return 1;
 fail:
     if (!e.msg[0])

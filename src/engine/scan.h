@@ -93,12 +93,44 @@ typedef struct hb_scan_opts {
      * Saves writing every tag of every row for readers that look at tags
      * once per series. Tag strings stay valid for the scan's life. */
     int sparse_tags;
+    /* Optional: run summaries (run_summary.h), owned by the caller, read
+     * at every row group load (so it may be switched on after hb_scan_open,
+     * before the first hb_scan_next). */
+    const struct hb_scan_summaries *summaries;
 } hb_scan_opts;
+
+/* How a scan uses run summaries. With on, decoding a whole column chunk
+ * of a row group that may have summaries builds them (the first time it
+ * decodes the whole chunk for this). With one_bucket too, the scan
+ * returns summary blocks (hb_scan_block.sums) for file runs that:
+ *   - lie whole inside [tmin, tmax] (and there is no series_limit),
+ *   - have summaries for every projected field column,
+ *   - come from a file whose time range overlaps no other source's (so no
+ *     other source can hold rows of the run's series and times: nothing
+ *     to merge), and
+ *   - one_bucket(ctx, first time, last time) accepts (the caller's time
+ *     buckets do not split them).
+ * one_bucket may be called from several threads at once. */
+typedef struct hb_scan_summaries {
+    int on;
+    int (*one_bucket)(void *ctx, int64_t tmin, int64_t tmax);
+    void *ctx;
+} hb_scan_summaries;
+
+struct hb_run_sum;
 
 typedef struct hb_scan_block {
     size_t nrows;                  /* >= 1 */
     const hb_slice *keys;          /* [nrows] series key of each row */
     const hb_pq_colvec *vecs;      /* [ncols] column values (parquet_columns.h layout; time has valid NULL) */
+    /* NULL in a block of rows. In a summary block (hb_scan_summaries),
+     * row r stands for a whole run of rows of series keys[r]: vecs[0]
+     * holds its first time, the tag columns its tags (on every row, also
+     * with sparse_tags), and sums[r * ncols + j] summarizes field column j
+     * over the run (NULL: the run has no such column); field columns of
+     * vecs hold nothing. Summary rows come in the scan's order, where the
+     * run's first row would be. */
+    const struct hb_run_sum *const *sums;
 } hb_scan_block;
 
 typedef struct hb_scan hb_scan;
@@ -122,6 +154,8 @@ typedef struct hb_scan_stats {
     uint64_t rows_in;              /* source rows read (after time filtering) */
     uint64_t rows_out;             /* merged rows returned */
     uint64_t row_groups_read, row_groups_skipped;
+    uint64_t summary_runs;         /* runs answered from run summaries (summary rows, or a first or last
+                                      row filled from them) */
 } hb_scan_stats;
 void hb_scan_get_stats(const hb_scan *s, hb_scan_stats *out);
 

@@ -27,6 +27,7 @@
 
 #include "base/workers.h"
 #include "engine/file_index.h"
+#include "engine/run_summary.h"
 #include "engine/scan_internal.h"
 
 #define FILE_ARENA_BLOCK ((size_t)16 << 10)   /* per column, at least */
@@ -73,7 +74,8 @@ int scan_file_init(hb_scan *s, scan_src *src, hb_err *err)
     src->vec = calloc(s->ncols, sizeof *src->vec);
     src->tagslot = malloc(s->ncols * sizeof *src->tagslot);
     src->ftags = calloc(s->ncols + 1, sizeof *src->ftags);
-    if (!src->map || !src->vec || !src->tagslot || !src->ftags)
+    src->rgsums = calloc(s->ncols, sizeof *src->rgsums);
+    if (!src->map || !src->vec || !src->tagslot || !src->ftags || !src->rgsums)
         return hb_err_set(err, HB_ENOMEM, "out of memory opening a scan of %s", hb_pq_reader_key(r));
     src->map[0] = tc;
     src->tagslot[0] = -1;
@@ -104,6 +106,7 @@ void scan_file_free(scan_src *src)
     free(src->vec);
     free(src->tagslot);
     free(src->ftags);
+    free(src->rgsums);
     free(src->segs);
     free(src->ranges);
     for (size_t j = 0; src->carena && j < src->ncarena; j++)
@@ -165,10 +168,41 @@ int scan_file_cutoffs(hb_scan *s, const scan_src *src, hb_arena *arena, hb_err *
     return HB_OK;
 }
 
+int scan_file_time_range(const scan_src *src, int64_t *lo, int64_t *hi)
+{
+    int any = 0;
+    for (size_t rg = 0; rg < src->ix->nrg; rg++) {
+        const hb_fidx_rg *ir = &src->ix->rgs[rg];
+        for (size_t i = 0; i < ir->nruns; i++) {
+            if (!any || ir->runs[i].tmin < *lo)
+                *lo = ir->runs[i].tmin;
+            if (!any || ir->runs[i].tmax > *hi)
+                *hi = ir->runs[i].tmax;
+            any = 1;
+        }
+    }
+    return any;
+}
+
+/* Whether runs of row group rg may be answered from summaries (scan.h
+ * hb_scan_summaries); fills src->rgsums. */
+static int rg_summaries(const hb_scan *s, scan_src *src, size_t rg)
+{
+    if (!s->sums || !s->sums->on || !s->sums->one_bucket || !src->exclusive || s->series_limit)
+        return 0;
+    for (size_t j = 1 + s->ntags; j < s->ncols; j++) {
+        src->rgsums[j] = src->map[j] >= 0 ? hb_run_sums(src->ix, rg, (size_t)src->map[j]) : NULL;
+        if (src->map[j] >= 0 && !src->rgsums[j])
+            return 0;
+    }
+    return 1;
+}
+
 /* Pick the runs of row group rg to read into src->segs; 1 when any. */
 static int pick_runs(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
 {
     const hb_fidx_rg *ir = &src->ix->rgs[rg];
+    int sums = rg_summaries(s, src, rg);
     src->nseg = 0;
     if (grow_segs(src, ir->nruns))
         return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
@@ -186,7 +220,13 @@ static int pick_runs(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
             continue;
         if (s->filter && !run_wanted(s, src, run))
             continue;
-        src->segs[src->nseg++] = (scan_seg){ run->start, run->end, run->key, run->tagv, lo, hi };
+        scan_seg sg = { run->start, run->end, run->key, run->tagv, lo, hi, (uint32_t)i, 0 };
+        if (sums && run->tmin >= lo && run->tmax <= hi && s->sums->one_bucket(s->sums->ctx, run->tmin, run->tmax)) {
+            sg.sum = 1;
+            sg.tlo = run->tmin;
+            sg.thi = run->tmax;
+        }
+        src->segs[src->nseg++] = sg;
     }
     return src->nseg > 0;
 }
@@ -227,27 +267,120 @@ static void decode_col(void *ctx, size_t i)
                                        &src->carena[j], &src->vec[j], &jb->errs[i]);
 }
 
+/* Whether decoding row group rg should build run summaries: some numeric
+ * field column lacks them and the row group may have them. */
+static int wants_build(const hb_scan *s, const scan_src *src, size_t rg)
+{
+    if (!s->sums || !s->sums->on || !hb_run_sums_wanted(src->ix, rg))
+        return 0;
+    for (size_t j = 1 + s->ntags; j < s->ncols; j++) {
+        hb_ftype t = s->cols[j].type;
+        if (src->map[j] >= 0 && (t == HB_FT_FLOAT || t == HB_FT_INTEGER || t == HB_FT_UNSIGNED) &&
+            !hb_run_sums(src->ix, rg, (size_t)src->map[j]))
+            return 1;
+    }
+    return 0;
+}
+
+/* Which row of seg sg alone is wanted: its run's last (its wanted times
+ * start at the run's last time) or first (they end at the run's first
+ * time); -1 when it may be more. */
+static int64_t single_row(const scan_src *src, size_t rg, const scan_seg *sg)
+{
+    const hb_fidx_run *run = &src->ix->rgs[rg].runs[sg->run];
+    if (sg->tlo == run->tmax)
+        return run->end - 1;
+    if (sg->thi == run->tmin)
+        return run->start;
+    return -1;
+}
+
+/* When every picked run wants one row only, its first or its last, and
+ * every field column has run summaries: fill the columns of those rows from
+ * the summaries instead of decoding pages (1), else 0 (nothing changed).
+ * The per-series limit of LIMIT 1 queries (last point of every series). */
+static int rows_from_summaries(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
+{
+    if (!s->sums || !s->sums->on || !s->series_limit || !src->nseg)
+        return 0;
+    for (size_t g = 0; g < src->nseg; g++)
+        if (src->segs[g].sum || single_row(src, rg, &src->segs[g]) < 0)
+            return 0;
+    for (size_t j = 1 + s->ntags; j < s->ncols; j++) {
+        src->rgsums[j] = src->map[j] >= 0 ? hb_run_sums(src->ix, rg, (size_t)src->map[j]) : NULL;
+        if (src->map[j] >= 0 && !src->rgsums[j])
+            return 0;
+    }
+    size_t n = (size_t)hb_pq_reader_rg_rows(src->reader, rg);
+    for (size_t j = 0; j < s->ncols; j++) {
+        src->vec[j] = (hb_pq_colvec){ NULL, NULL };
+        if (!decoded(s, src, j))
+            continue;
+        reset_arena(&src->carena[j]);
+        /* only the wanted rows are written: the rest stays unspecified,
+         * as after a read that skipped pages */
+        void *vals = hb_arena_alloc(&src->carena[j], n * s->out.esz[j]);
+        uint8_t *valid = j ? hb_arena_calloc(&src->carena[j], (n + 7) / 8) : NULL;
+        if (!vals || (j && !valid))
+            return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
+        src->vec[j] = (hb_pq_colvec){ valid, vals };
+    }
+    int64_t *t = (int64_t *)src->vec[0].values;
+    for (size_t g = 0; g < src->nseg; g++) {
+        scan_seg *sg = &src->segs[g];
+        const hb_fidx_run *run = &src->ix->rgs[rg].runs[sg->run];
+        size_t r = (size_t)single_row(src, rg, sg);
+        int last = r + 1 == run->end;
+        t[r] = last ? run->tmax : run->tmin;
+        sg->start = (uint32_t)r;
+        sg->end = (uint32_t)r + 1;
+        for (size_t j = 1 + s->ntags; j < s->ncols; j++) {
+            const hb_run_sum *rs = src->rgsums[j] ? &src->rgsums[j][sg->run] : NULL;
+            if (!rs || !rs->count || (last ? rs->last_row : rs->first_row) != r)
+                continue;   /* null in this row */
+            ((hb_num *)src->vec[j].values)[r] = last ? rs->last : rs->first;
+            scan_bit_set((uint8_t *)src->vec[j].valid, r);
+        }
+    }
+    src->times = t;
+    src->stats.summary_runs += src->nseg;
+    return 1;
+}
+
 /* Decode the time and field columns of row group rg, only the pages holding
- * the picked runs' rows; on the scan's workers when there is enough. */
+ * the picked runs' rows (all of them when building run summaries; none for
+ * runs answered from summaries); on the scan's workers when there is
+ * enough. */
 static int decode_picked(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
 {
     size_t nr = 0, rows = 0;
     for (size_t g = 0; g < src->nseg; g++) {
         const scan_seg *sg = &src->segs[g];
+        if (sg->sum)
+            continue;
         rows += sg->end - sg->start;
         if (nr && src->ranges[nr - 1].hi == sg->start)
             src->ranges[nr - 1].hi = sg->end;
         else
             src->ranges[nr++] = (hb_pq_rowrange){ sg->start, sg->end };
     }
-    if (nr == 1 && src->ranges[0].lo == 0 && src->ranges[0].hi == hb_pq_reader_rg_rows(src->reader, rg))
+    for (size_t j = 0; j < s->ncols; j++)
+        src->vec[j] = (hb_pq_colvec){ NULL, NULL };
+    src->times = NULL;
+    if (!rows)
+        return HB_OK;   /* every run from summaries */
+    int build = wants_build(s, src, rg);
+    if (!build) {
+        int rc = rows_from_summaries(s, src, rg, err);
+        if (rc)
+            return rc < 0 ? rc : HB_OK;
+    }
+    if (build || (nr == 1 && src->ranges[0].lo == 0 && src->ranges[0].hi == hb_pq_reader_rg_rows(src->reader, rg)))
         nr = 0;   /* every row */
     size_t cols[s->ncols], nc = 0;
-    for (size_t j = 0; j < s->ncols; j++) {
-        src->vec[j] = (hb_pq_colvec){ NULL, NULL };
+    for (size_t j = 0; j < s->ncols; j++)
         if (decoded(s, src, j))
             cols[nc++] = j;
-    }
     int rcs[nc ? nc : 1];
     hb_err *errs = malloc((nc ? nc : 1) * sizeof *errs);
     if (!errs)
@@ -264,6 +397,9 @@ static int decode_picked(const hb_scan *s, scan_src *src, size_t rg, hb_err *err
             hb_err_set(err, rc, "%s", errs[i].msg);
     free(errs);
     src->times = src->vec[0].values;
+    for (size_t j = 1 + s->ntags; build && !rc && j < s->ncols; j++)
+        if (src->vec[j].values)
+            hb_run_sums_build(src->ix, rg, (size_t)src->map[j], s->cols[j].type, &src->vec[j], src->times);
     return rc;
 }
 
@@ -274,6 +410,11 @@ static void trim_runs(const hb_scan *s, scan_src *src)
     for (size_t g = 0; g < src->nseg; g++) {
         scan_seg sg = src->segs[g];
         const int64_t *t = src->times;
+        if (sg.sum) {
+            src->stats.rows_in += sg.end - sg.start;
+            src->segs[k++] = sg;
+            continue;
+        }
         if (t[sg.start] < sg.tlo)
             sg.start = (uint32_t)scan_lower_bound(t, sg.start, sg.end, sg.tlo);
         if (sg.start < sg.end && t[sg.end - 1] > sg.thi)
@@ -288,8 +429,9 @@ static void trim_runs(const hb_scan *s, scan_src *src)
 
 static void set_head(scan_src *src)
 {
-    src->hkey = src->segs[src->si].key;
-    src->htime = src->times[src->pos];
+    const scan_seg *sg = &src->segs[src->si];
+    src->hkey = sg->key;
+    src->htime = sg->sum ? sg->tlo : src->times[src->pos];
 }
 
 uint64_t scan_file_pick(const hb_scan *s, scan_src *src, hb_err *err)
@@ -315,7 +457,7 @@ uint64_t scan_file_pick(const hb_scan *s, scan_src *src, hb_err *err)
         }
         uint64_t rows = 0;
         for (size_t g = 0; g < src->nseg; g++)
-            rows += src->segs[g].end - src->segs[g].start;
+            rows += src->segs[g].sum ? 0 : src->segs[g].end - src->segs[g].start;
         src->picked = 1;
         src->pick_rg = rg;
         src->work = rows * src->ndecoded;
@@ -390,6 +532,8 @@ size_t scan_file_run(hb_scan *s, scan_src *src, const scan_src *bound, size_t sp
     size_t done = 0;
     while (done < space) {
         const scan_seg *sg = &src->segs[src->si];
+        if (sg->sum)
+            break;   /* the merge hands it on as a summary row */
         size_t lim = sg->end;
         if (bound) {
             int c = scan_keycmp(sg->key, bound->hkey);
@@ -440,5 +584,37 @@ void scan_file_advance(scan_src *src)
         }
         src->pos = src->segs[src->si].start;
     }
+    set_head(src);
+}
+
+void scan_file_sum_row(hb_scan *s, scan_src *src)
+{
+    scan_out *o = &s->out;
+    const scan_seg *sg = &src->segs[src->si];
+    size_t d = o->n;
+    ((int64_t *)o->vals[0])[d] = sg->tlo;
+    o->keys[d] = sg->key;
+    const hb_run_sum **row = o->sums + d * s->ncols;
+    row[0] = NULL;
+    for (size_t j = 1; j < s->ncols; j++) {
+        row[j] = NULL;
+        if (j > s->ntags) {
+            if (src->rgsums[j])
+                row[j] = &src->rgsums[j][sg->run];
+            continue;
+        }
+        int32_t slot = src->tagslot[j];
+        if (slot >= 0 && sg->tagv[slot].p) {
+            ((hb_slice *)o->vals[j])[d] = sg->tagv[slot];
+            scan_bit_set(o->valid[j], d);
+        }
+    }
+    o->n++;
+    src->stats.summary_runs++;
+    if (++src->si == src->nseg) {
+        src->state = SRC_PENDING;
+        return;
+    }
+    src->pos = src->segs[src->si].start;
     set_head(src);
 }

@@ -28,7 +28,10 @@ typedef struct scan_seg {
     uint32_t start, end;
     hb_slice key;
     const hb_slice *tagv;      /* FILE: tag values by index slot (file_index.h) */
-    int64_t tlo, thi;          /* FILE: the rows wanted: times in [tlo, thi] */
+    int64_t tlo, thi;          /* FILE: the rows wanted: times in [tlo, thi]; with sum, the
+                                  run's first and last time */
+    uint32_t run;              /* FILE: the run's position in its index row group */
+    int sum;                   /* FILE: answered from run summaries: never decoded */
 } scan_seg;
 
 typedef struct scan_src {
@@ -63,6 +66,8 @@ typedef struct scan_src {
     uint64_t work;             /* values the picked row group will decode */
     size_t ndecoded;           /* columns decoded from the file (time and fields) */
     uint32_t pos;              /* current row of the loaded row group */
+    int exclusive;             /* no other source's time range overlaps this file's */
+    const struct hb_run_sum **rgsums; /* [ncols] the loaded row group's summaries per column */
 
     /* MEMTABLE */
     const hb_mt_table *table;
@@ -84,6 +89,8 @@ typedef struct scan_out {
     uint8_t **valid;           /* [ncols], [0] NULL */
     uint8_t *esz;              /* [ncols] bytes per value */
     hb_slice *keys;            /* [cap] */
+    const struct hb_run_sum **sums; /* [cap * ncols] with summary blocks */
+    int summary;               /* the block being filled holds summary rows */
 } scan_out;
 
 struct hb_scan {
@@ -95,6 +102,7 @@ struct hb_scan {
     struct hb_workers *workers; /* opts->workers: loads files in parallel */
     uint64_t par_min;          /* opts->parallel_min_values, defaulted */
     int sparse_tags;           /* opts->sparse_tags */
+    const hb_scan_summaries *sums; /* opts->summaries */
     size_t ncols, ntags;       /* column 0 time, 1..ntags tags, then fields */
     hb_pq_coldef *cols;
     hb_slice *colname;         /* [ncols] names as slices */
@@ -229,10 +237,23 @@ size_t scan_file_run(hb_scan *s, scan_src *src, const scan_src *bound, size_t sp
 const void *scan_file_value(const hb_scan *s, const scan_src *src, size_t col);
 /* Move past the head row; READY, or PENDING at the end of the row group. */
 void scan_file_advance(scan_src *src);
+/* Whether the head is a summarized run (scan_seg.sum). */
+static inline int scan_file_head_sum(const scan_src *src)
+{
+    return src->kind == HB_SCAN_FILE && src->segs[src->si].sum;
+}
+/* The head summarized run as one summary row of the block; then move past
+ * it (READY or PENDING). */
+void scan_file_sum_row(hb_scan *s, scan_src *src);
+/* The first and last time of the file's rows (from its index); 0 when it
+ * has none. */
+int scan_file_time_range(const scan_src *src, int64_t *lo, int64_t *hi);
 void scan_file_free(scan_src *src);
 
 /* ---- memtable sources (scan_memtable.c) ---- */
 int scan_mt_init(hb_scan *s, scan_src *src, hb_err *err);
+/* The first and last time of the table's rows; 0 when it has none. */
+int scan_mt_time_range(const scan_src *src, int64_t *lo, int64_t *hi);
 /* Enter the first series (READY or DONE). */
 int scan_mt_start(hb_scan *s, scan_src *src, hb_err *err);
 /* As scan_file_run; may enter the next series (which can fail: < 0). */

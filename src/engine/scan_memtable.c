@@ -59,6 +59,30 @@ int scan_mt_init(hb_scan *s, scan_src *src, hb_err *err)
     return HB_OK;
 }
 
+int scan_mt_time_range(const scan_src *src, int64_t *lo, int64_t *hi)
+{
+    int any = 0;
+    for (size_t i = 0; i < src->nser; i++) {
+        const hb_mt_series *se = src->ser[i];
+        if (!se->nrows)
+            continue;
+        int64_t a = se->times[0], b = se->times[se->nrows - 1];
+        if (!se->sorted)   /* arrival order: look at every time */
+            for (size_t r = 0; r < se->nrows; r++) {
+                if (se->times[r] < a)
+                    a = se->times[r];
+                if (se->times[r] > b)
+                    b = se->times[r];
+            }
+        if (!any || a < *lo)
+            *lo = a;
+        if (!any || b > *hi)
+            *hi = b;
+        any = 1;
+    }
+    return any;
+}
+
 void scan_mt_free(scan_src *src)
 {
     free(src->ser);

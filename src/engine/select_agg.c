@@ -236,6 +236,59 @@ static int agg_run(void *ctx, const sel_row *row, size_t r0, size_t r1, const ch
     return HB_OK;
 }
 
+/* ---- whole runs from run summaries (engine/run_summary.h) ---- */
+
+static int sums_ready(void *ctx)
+{
+    agg_ctx *x = ctx;
+    if (!x->bound)
+        bind_fast(x);
+    if (!x->runs_ok || x->collect || x->p->tz)
+        return 0;
+    for (size_t i = 0; i < x->ntot; i++)
+        if (!x->cols[i].aux && !x->cols[i].expr && !agg_sum_ok(&x->cols[i], x->fast[i]))
+            return 0;
+    return 1;
+}
+
+static int sums_one_bucket(void *ctx, int64_t tmin, int64_t tmax)
+{
+    const agg_ctx *x = ctx;
+    return bucket_of(x->p, tmin) == bucket_of(x->p, tmax);
+}
+
+static int agg_sums(void *ctx, const sel_row *row, const hb_run_sum *const *sums, const char *gkey, size_t gklen,
+                    hb_err *err)
+{
+    agg_ctx *x = ctx;
+    agg_group *g = group_of(x, gkey, gklen);
+    if (!g)
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    int64_t bs = bucket_of(x->p, row->time);
+    agg_bucket *b = NULL;
+    for (size_t i = 0; i < x->ntot; i++) {
+        const agg_col *c = &x->cols[i];
+        if (c->aux || c->expr)
+            continue;
+        const hb_run_sum *rs = sums[x->fast[i]->col];
+        if (!rs || !rs->count)
+            continue;
+        if (!b) {
+            b = x->last_b && x->last_b->start == bs ? x->last_b : get_bucket(x, g, bs);
+            if (!b)
+                return hb_err_set(err, HB_ENOMEM, "out of memory");
+            x->last_b = b;
+        }
+        if (!x->any || rs->tfirst < x->min_seen)
+            x->min_seen = rs->tfirst;
+        x->any = 1;
+        agg_sum_apply(c, &b->st[i], x->fast[i]->type, rs);
+    }
+    return HB_OK;
+}
+
+static const sel_sum_hooks agg_sum_hooks = { sums_ready, sums_one_bucket, agg_sums };
+
 /* An expression column's value in bucket b: its calls come from the
  * hidden columns. */
 static hb_value eval_agg_expr(agg_ctx *x, agg_bucket *b, const hb_iql_expr *e, int *has_data)
@@ -716,7 +769,7 @@ int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
         if (!rc)
             rc = agg_tz_prepare(&x, agg_row, agg_run, err);
         if (!rc)
-            rc = sel_scan_measurement(p, x.m, agg_row, agg_run, &x, err);
+            rc = sel_scan_measurement(p, x.m, agg_row, agg_run, &agg_sum_hooks, &x, err);
         if (!rc && mi + 1 < p->nmeas && !strcmp(p->meas[mi + 1].name, x.m->name))
             continue;   /* more of this name to come */
         for (size_t gi = 0; !rc && gi < x.ng; gi++) {

@@ -4,6 +4,7 @@
 #ifndef HB_ENGINE_SELECT_AGG_INTERNAL_H
 #define HB_ENGINE_SELECT_AGG_INTERNAL_H
 
+#include "engine/run_summary.h"
 #include "engine/select_internal.h"
 
 
@@ -28,9 +29,10 @@ typedef struct agg_col {
 
 typedef struct agg_state {
     uint64_t n;
-    double fsum;
-    int64_t isum;
-    uint64_t usum;
+    double fsum;                /* float inputs: their sum in row order */
+    __extension__ __int128 wsum; /* integer inputs: their exact sum (sum() wraps it to 64 bits as
+                                   InfluxDB does; mean() divides it: exact where InfluxDB's float
+                                   sum is, closer to the truth past 2^53) */
     hb_vkind kind;              /* kind of the inputs */
     hb_value sel;               /* min/max/first/last */
     int64_t sel_t;
@@ -122,6 +124,12 @@ size_t agg_span_count(const hb_pq_colvec *v, size_t a, size_t e, size_t *first);
  * to s, as reduce_value() would one by one. */
 void agg_span(const agg_col *c, agg_state *s, hb_ftype type, const hb_pq_colvec *v, const int64_t *t, size_t a,
               size_t e, size_t n, size_t first);
+/* Whether column c can also take run summaries (engine/run_summary.h):
+ * as agg_span_ok, except sum and mean of floats, whose value depends on
+ * the order of the additions. */
+int agg_sum_ok(const agg_col *c, const sel_bind *b);
+/* Feed a whole run (rs->count > 0) to s, as agg_span would its rows. */
+void agg_sum_apply(const agg_col *c, agg_state *s, hb_ftype type, const hb_run_sum *rs);
 /* 1 for a call that aggregates (not row-wise math). */
 int agg_is_call(const hb_iql_expr *e);
 int agg_vcmp(const hb_value *a, const hb_value *b);

@@ -51,26 +51,18 @@ static void sums(agg_state *s, hb_ftype type, const hb_pq_colvec *v, size_t a, s
         s->fsum = f;
     } else if (type == HB_FT_UNSIGNED) {
         const uint64_t *u = v->values;
-        double f = s->fsum;
-        uint64_t us = s->usum;
+        __extension__ __int128 w = s->wsum;
         for (size_t r = a; r < e; r++)
-            if (valid_at(vd, r)) {
-                us += u[r];
-                f += (double)u[r];
-            }
-        s->fsum = f;
-        s->usum = us;
+            if (valid_at(vd, r))
+                w += u[r];
+        s->wsum = w;
     } else {
         const int64_t *i = v->values;
-        double f = s->fsum;
-        uint64_t is = (uint64_t)s->isum;
+        __extension__ __int128 w = s->wsum;
         for (size_t r = a; r < e; r++)
-            if (valid_at(vd, r)) {
-                is += (uint64_t)i[r];
-                f += (double)i[r];
-            }
-        s->fsum = f;
-        s->isum = (int64_t)is;
+            if (valid_at(vd, r))
+                w += i[r];
+        s->wsum = w;
     }
 }
 
@@ -141,6 +133,66 @@ void agg_span(const agg_col *c, agg_state *s, hb_ftype type, const hb_pq_colvec 
     default:   /* FN_COUNT */
         return;
     }
+}
+
+static hb_value num_value(hb_ftype type, hb_num n)
+{
+    hb_value v;
+    switch (type) {
+    case HB_FT_FLOAT: v.kind = HB_V_FLOAT; v.v.f = n.f; break;
+    case HB_FT_UNSIGNED: v.kind = HB_V_UINT; v.v.u = n.u; break;
+    default: v.kind = HB_V_INT; v.v.i = n.i; break;
+    }
+    return v;
+}
+
+void agg_sum_apply(const agg_col *c, agg_state *s, hb_ftype type, const hb_run_sum *rs)
+{
+    int fresh = s->n == 0;
+    if (fresh)
+        s->kind = type == HB_FT_FLOAT ? HB_V_FLOAT : type == HB_FT_UNSIGNED ? HB_V_UINT : HB_V_INT;
+    s->n += rs->count;
+    switch (c->fn) {
+    case FN_SUM:
+    case FN_MEAN:
+        s->wsum += rs->wsum;   /* integers only (agg_sum_ok) */
+        return;
+    case FN_MIN:
+    case FN_MAX: {
+        int mn = c->fn == FN_MIN;
+        hb_value x = num_value(type, mn ? rs->min : rs->max);
+        int64_t t = mn ? rs->tmin : rs->tmax;
+        int c2 = fresh ? 0 : agg_vcmp(&x, &s->sel);
+        if (fresh || (mn ? c2 < 0 : c2 > 0) || (c2 == 0 && t < s->sel_t)) {
+            s->sel = x;
+            s->sel_t = t;
+        }
+        return;
+    }
+    case FN_FIRST:
+        if (fresh || rs->tfirst < s->sel_t) {
+            s->sel = num_value(type, rs->first);
+            s->sel_t = rs->tfirst;
+        }
+        return;
+    case FN_LAST:
+        if (fresh || rs->tlast >= s->sel_t) {
+            s->sel = num_value(type, rs->last);
+            s->sel_t = rs->tlast;
+        }
+        return;
+    default:   /* FN_COUNT */
+        return;
+    }
+}
+
+int agg_sum_ok(const agg_col *c, const sel_bind *b)
+{
+    if (!agg_span_ok(c, b))
+        return 0;
+    if (c->fn == FN_COUNT)   /* only numeric columns have summaries: the scan checks */
+        return 1;
+    return !((c->fn == FN_SUM || c->fn == FN_MEAN) && b->type == HB_FT_FLOAT);
 }
 
 int agg_span_ok(const agg_col *c, const sel_bind *b)

@@ -280,7 +280,7 @@ int agg_tz_prepare(agg_ctx *x, sel_row_fn fn, sel_run_fn runfn, hb_err *err)
             continue;
         x->collect = 1;
         x->bound = 0;   /* each scan binds the columns anew */
-        rc = sel_scan_measurement(p, x->m, fn, runfn, x, err);
+        rc = sel_scan_measurement(p, x->m, fn, runfn, NULL, x, err);
     }
     p->tmin = tmin;
     p->tmax = tmax;

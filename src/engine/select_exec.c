@@ -83,7 +83,42 @@ static uint64_t raw_series_limit(const sel_plan *p, const sel_meas *m, size_t nf
     return (uint64_t)s->limit + (uint64_t)(s->offset > 0 ? s->offset : 0);
 }
 
-int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_fn runfn, void *ctx, hb_err *err)
+/* The group key of the series whose row r of blk starts: its tags into
+ * tagvals (by scan column), the values of the GROUP BY tags into gkey. */
+static void enter_series(const sel_plan *p, const hb_pq_coldef *cols, size_t ncols, const int *gcol,
+                         const hb_scan_block *blk, size_t r, hb_slice *tagvals, hb_buf *gkey)
+{
+    for (size_t c = 1; c < ncols; c++) {
+        if (cols[c].role != HB_PQ_TAG)
+            continue;
+        if (hb_pq_valid(blk->vecs[c].valid, r)) {
+            hb_slice s = ((const hb_slice *)blk->vecs[c].values)[r];
+            tagvals[c] = s.p ? s : (hb_slice){ "", 0 };
+        } else {
+            tagvals[c] = (hb_slice){ NULL, 0 };
+        }
+    }
+    hb_buf_reset(gkey);
+    for (size_t g = 0; g < p->ngtags; g++) {
+        if (gcol[g] >= 0 && tagvals[gcol[g]].p)
+            hb_buf_append(gkey, tagvals[gcol[g]].p, tagvals[gcol[g]].n);
+        hb_buf_putc(gkey, '\0');
+    }
+}
+
+typedef struct sum_gate {
+    const sel_sum_hooks *h;
+    void *ctx;
+} sum_gate;
+
+static int gate_one_bucket(void *ctx, int64_t tmin, int64_t tmax)
+{
+    const sum_gate *g = ctx;
+    return g->h->one_bucket(g->ctx, tmin, tmax);
+}
+
+int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_fn runfn, const sel_sum_hooks *sums,
+                         void *ctx, hb_err *err)
 {
     hb_store *st = p->env->store;
     /* one snapshot per database and policy for the whole statement: every
@@ -119,10 +154,17 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
         goto out;
     }
     series_filter_ctx fctx = { .p = p };
+    sum_gate gate = { sums, ctx };
+    hb_scan_summaries ssum = { .on = 0, .one_bucket = gate_one_bucket, .ctx = &gate };
     hb_scan_opts so = { .tmin = p->tmin, .tmax = p->tmax, .fields = fields, .nfields = nf, .block_rows = 4096,
                         .series_filter = p->cond ? want_series : NULL, .series_ctx = &fctx,
                         .series_limit = raw_series_limit(p, m, nf), .series_last = p->desc,
-                        .workers = p->env->workers, .sparse_tags = 1 };
+                        .workers = p->env->workers, .sparse_tags = 1, .summaries = sums ? &ssum : NULL };
+    if (!sums && so.series_limit) {
+        /* raw LIMIT: the first or last row of a run can come from its summaries */
+        ssum.one_bucket = NULL;
+        so.summaries = &ssum;
+    }
     if ((rc = hb_scan_open(src, nsrc, m->name, &so, &sc, err)))
         goto out;
     const hb_pq_coldef *cols = hb_scan_cols(sc);
@@ -147,6 +189,8 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     fctx.f = &filt;
     /* rows come a run of one series at a time unless a term needs each row */
     int by_runs = runfn && filt.nr == 0 && filt.nv == 0;
+    /* switched on before the first block: the scan reads it at each load */
+    ssum.on = sums ? by_runs && sums->ready(ctx) : so.series_limit > 0;
     hb_scan_block blk;
     hb_slice prev = { NULL, 0 };
     int have_prev = 0, series_ok = 1;
@@ -160,25 +204,24 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
             rc = hb_err_set(err, rc, "out of memory");
             goto out;
         }
+        if (blk.sums) {
+            /* whole runs: every row is a series' run with its tags */
+            for (size_t r = 0; r < blk.nrows; r++) {
+                enter_series(p, cols, ncols, gcol, &blk, r, tagvals, &gkey);
+                row.r = r;
+                row.time = times[r];
+                if (filt.ns && !sel_filter_series(&filt, &row))
+                    continue;
+                if ((rc = sums->fn(ctx, &row, blk.sums + r * ncols, gkey.data ? gkey.data : "", gkey.len, err)))
+                    goto out;
+            }
+            have_prev = 0;
+            continue;
+        }
         for (size_t r = 0; r < blk.nrows; r++) {
             if (!have_prev || !same_key(prev, blk.keys[r])) {
                 /* a new series: its tags and its group */
-                for (size_t c = 1; c < ncols; c++) {
-                    if (cols[c].role != HB_PQ_TAG)
-                        continue;
-                    if (hb_pq_valid(blk.vecs[c].valid, r)) {
-                        hb_slice s = ((const hb_slice *)blk.vecs[c].values)[r];
-                        tagvals[c] = s.p ? s : (hb_slice){ "", 0 };
-                    } else {
-                        tagvals[c] = (hb_slice){ NULL, 0 };
-                    }
-                }
-                hb_buf_reset(&gkey);
-                for (size_t g = 0; g < p->ngtags; g++) {
-                    if (gcol[g] >= 0 && tagvals[gcol[g]].p)
-                        hb_buf_append(&gkey, tagvals[gcol[g]].p, tagvals[gcol[g]].n);
-                    hb_buf_putc(&gkey, '\0');
-                }
+                enter_series(p, cols, ncols, gcol, &blk, r, tagvals, &gkey);
                 prev = blk.keys[r];
                 have_prev = 1;
                 if (filt.ns) {
@@ -594,7 +637,7 @@ int sel_exec_raw(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
         }
         hb_strmap_init(&x.groups);
         /* which columns come from fields is known once bound: bind first */
-        rc = sel_scan_measurement(p, &p->meas[i], raw_row, NULL, &x, err);
+        rc = sel_scan_measurement(p, &p->meas[i], raw_row, NULL, NULL, &x, err);
         hb_strmap_free(&x.groups);
         if (!rc && x.nout) {
             if (nall + x.nout > capall) {

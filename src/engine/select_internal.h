@@ -192,10 +192,27 @@ typedef int (*sel_row_fn)(void *ctx, const sel_row *row, const char *gkey, size_
  * row->time are those of r0). */
 typedef int (*sel_run_fn)(void *ctx, const sel_row *row, size_t r0, size_t r1, const char *gkey, size_t gklen,
                           hb_err *err);
+struct hb_run_sum;
+/* The run-summary path of an aggregate scan (engine/run_summary.h). */
+typedef struct sel_sum_hooks {
+    /* Called once the plan is bound to the scan's columns: whether every
+     * column of the statement can take run summaries. */
+    int (*ready)(void *ctx);
+    /* Whether [tmin, tmax] lies in one time bucket (any thread). */
+    int (*one_bucket)(void *ctx, int64_t tmin, int64_t tmax);
+    /* A whole run of one series in one bucket: row->time is its first
+     * time, sums[j] summarizes scan column j over it (NULL: no values). */
+    int (*fn)(void *ctx, const sel_row *row, const struct hb_run_sum *const *sums, const char *gkey, size_t gklen,
+              hb_err *err);
+} sel_sum_hooks;
+
 /* Scan measurement m for the statement: fn gets every row the WHERE wants
  * with its group key; or, when runfn is not NULL and the WHERE has no
- * condition on fields, runfn gets them a run of one series at a time. */
-int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_fn runfn, void *ctx, hb_err *err);
+ * condition on fields, runfn gets them a run of one series at a time; and
+ * then, with sums (may be NULL) ready, sums->fn gets whole runs the scan
+ * answers from run summaries. */
+int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_fn runfn, const sel_sum_hooks *sums,
+                         void *ctx, hb_err *err);
 
 /* The group tags of the current series for the output ("tags" member),
  * built from gkey: NUL-separated values in plan->gtags order. */

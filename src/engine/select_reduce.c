@@ -322,10 +322,11 @@ static int reduce_value(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, 
     case FN_SUM:
     case FN_MEAN:
         if (v.kind == HB_V_INT)
-            s->isum = (int64_t)((uint64_t)s->isum + (uint64_t)v.v.i);
+            s->wsum += v.v.i;
         else if (v.kind == HB_V_UINT)
-            s->usum += v.v.u;
-        s->fsum += agg_num(&v);
+            s->wsum += v.v.u;
+        else
+            s->fsum += agg_num(&v);
         return HB_OK;
     case FN_MIN:
     case FN_MAX: {
@@ -419,11 +420,13 @@ hb_value agg_finish(const agg_col *c, agg_state *s, int64_t *sel_time)
     switch (c->fn) {
     case FN_SUM:
         if (s->kind == HB_V_INT)
-            return (hb_value){ .kind = HB_V_INT, .v.i = s->isum };
+            return (hb_value){ .kind = HB_V_INT, .v.i = (int64_t)(uint64_t)s->wsum };
         if (s->kind == HB_V_UINT)
-            return (hb_value){ .kind = HB_V_UINT, .v.u = s->usum };
+            return (hb_value){ .kind = HB_V_UINT, .v.u = (uint64_t)s->wsum };
         return (hb_value){ .kind = HB_V_FLOAT, .v.f = s->fsum };
     case FN_MEAN:
+        if (s->kind == HB_V_INT || s->kind == HB_V_UINT)
+            return (hb_value){ .kind = HB_V_FLOAT, .v.f = (double)s->wsum / (double)s->n };
         return (hb_value){ .kind = HB_V_FLOAT, .v.f = s->fsum / (double)s->n };
     case FN_MIN:
     case FN_MAX:

@@ -18,6 +18,7 @@
 #include "app/retention.h"
 #include "base/log.h"
 #include "base/workers.h"
+#include "engine/run_summary.h"
 
 /* mkdir -p */
 static int make_dirs(const char *path, hb_err *err)
@@ -212,6 +213,7 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
 
     /* query scans lend their decoding to the other cores: one pool thread
      * per core beyond the request's own */
+    hb_run_sum_set_budget(c->server.query_summary_cache_bytes);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (!(svc->workers = hb_workers_new(ncpu > 1 ? (size_t)ncpu - 1 : 0))) {
         rc = hb_err_set(err, HB_ENOMEM, "cannot start the query worker threads");

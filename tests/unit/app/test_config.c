@@ -83,6 +83,7 @@ static void test_defaults(void **state)
     assert_true(cfg.server.max_line_bytes == 1024 * 1024);
     assert_int_equal(cfg.server.query_timeout_secs, 0);
     assert_true(cfg.server.query_max_memory_bytes == 2147483648ull);
+    assert_true(cfg.server.query_summary_cache_bytes == 268435456ull);
     assert_int_equal(cfg.server.http_threads, 0);
     assert_true(cfg.server.max_connections == 1024);
     assert_string_equal(cfg.storage.dir, "./hyperbytedb-data");

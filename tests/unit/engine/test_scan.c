@@ -19,6 +19,7 @@
 #include "base/workers.h"
 #include "domain/series_key.h"
 #include "engine/file_index.h"
+#include "engine/run_summary.h"
 #include "engine/scan.h"
 #include "engine/scan_internal.h"
 #include "format/parquet_reader.h"
@@ -180,6 +181,142 @@ static void assert_same_text(const char *got, const char *want, uint64_t seed)
     fprintf(stderr, "seed %" PRIu64 ": scan differs from the oracle at line %zu\n got: %.*s\nwant: %.*s\n", seed,
             line, (int)strcspn(got + ls, "\n"), got + ls, (int)strcspn(want + ls, "\n"), want + ls);
     fail();
+}
+
+
+/* ---- run summaries: per (series, bucket, column) aggregates ---- */
+
+typedef struct sum_acc {
+    hb_ftype type;
+    uint64_t count;
+    __extension__ __int128 wsum;
+    hb_num min, max, first, last;
+    int64_t tmin, tmax, tfirst, tlast;
+} sum_acc;
+
+static int64_t sum_width;   /* bucket width of agg_text's scans; 0 = one bucket */
+
+static int64_t bucket(int64_t t)
+{
+    if (!sum_width)
+        return 0;
+    int64_t q = t / sum_width;
+    return (t % sum_width != 0 && t < 0) ? q - 1 : q;
+}
+
+static int one_bucket(void *ctx, int64_t a, int64_t b)
+{
+    (void)ctx;
+    return bucket(a) == bucket(b);
+}
+
+static int num_less(hb_ftype t, hb_num a, hb_num b)
+{
+    return t == HB_FT_FLOAT ? a.f < b.f : t == HB_FT_UNSIGNED ? a.u < b.u : a.i < b.i;
+}
+
+/* Fold a run summary (or one value: count 1, all times t) into a. */
+static void acc_add(sum_acc *a, const hb_run_sum *rs)
+{
+    if (!a->count) {
+        a->min = rs->min, a->tmin = rs->tmin, a->max = rs->max, a->tmax = rs->tmax;
+        a->first = rs->first, a->tfirst = rs->tfirst, a->last = rs->last, a->tlast = rs->tlast;
+    } else {
+        if (num_less(a->type, rs->min, a->min) || (!num_less(a->type, a->min, rs->min) && rs->tmin < a->tmin))
+            a->min = rs->min, a->tmin = rs->tmin;
+        if (num_less(a->type, a->max, rs->max) || (!num_less(a->type, rs->max, a->max) && rs->tmax < a->tmax))
+            a->max = rs->max, a->tmax = rs->tmax;
+        if (rs->tfirst < a->tfirst)
+            a->first = rs->first, a->tfirst = rs->tfirst;
+        if (rs->tlast > a->tlast)
+            a->last = rs->last, a->tlast = rs->tlast;
+    }
+    a->count += rs->count;
+    a->wsum += rs->wsum;
+}
+
+static int cmp_line(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Count, exact integer sum, min, max, first and last (with times) of
+ * every numeric field per series and bucket, from rows and summary rows
+ * alike, as sorted text; *nsum = summary rows seen. */
+static void agg_text(const hb_scan_source *src, size_t n, const char *meas, const hb_scan_opts *o, hb_buf *out,
+                     uint64_t *nsum)
+{
+    hb_scan *sc;
+    hb_err err;
+    assert_int_equal(hb_scan_open(src, n, meas, o, &sc, &err), 0);
+    const hb_pq_coldef *cols = hb_scan_cols(sc);
+    size_t nc = hb_scan_ncols(sc);
+    hb_strmap m;
+    hb_strmap_init(&m);
+    hb_scan_block blk;
+    int rc;
+    char kb[1024];
+    *nsum = 0;
+    while ((rc = hb_scan_next(sc, &blk, &err)) == 1) {
+        const int64_t *t = blk.vecs[0].values;
+        for (size_t r = 0; r < blk.nrows; r++) {
+            *nsum += blk.sums != NULL;
+            for (size_t j = 1; j < nc; j++) {
+                hb_ftype ty = cols[j].type;
+                if (cols[j].role != HB_PQ_FIELD || ty == HB_FT_STRING || ty == HB_FT_BOOLEAN)
+                    continue;
+                hb_run_sum one;
+                const hb_run_sum *rs = &one;
+                if (blk.sums) {
+                    if (!(rs = blk.sums[r * nc + j]) || !rs->count)
+                        continue;
+                } else {
+                    if (!hb_pq_valid(blk.vecs[j].valid, r))
+                        continue;
+                    hb_num v = ((const hb_num *)blk.vecs[j].values)[r];
+                    one = (hb_run_sum){ .count = 1, .first = v, .last = v, .min = v, .max = v, .tfirst = t[r],
+                                        .tlast = t[r], .tmin = t[r], .tmax = t[r] };
+                    one.wsum = ty == HB_FT_INTEGER ? (__int128)v.i : ty == HB_FT_UNSIGNED ? (__int128)v.u : 0;
+                }
+                int kl = snprintf(kb, sizeof kb, "%.*s|%" PRId64 "|%s", (int)blk.keys[r].n, blk.keys[r].p,
+                                  bucket(blk.sums ? rs->tfirst : t[r]), cols[j].name);
+                assert_true(kl > 0 && (size_t)kl < sizeof kb);
+                sum_acc *a = hb_strmap_get(&m, kb, (size_t)kl);
+                if (!a) {
+                    a = calloc(1, sizeof *a);
+                    a->type = ty;
+                    assert_int_equal(hb_strmap_put(&m, kb, (size_t)kl, a), 0);
+                }
+                acc_add(a, rs);
+            }
+        }
+    }
+    assert_int_equal(rc, 0);
+    char **lines = calloc(m.count + 1, sizeof *lines);
+    size_t nl = 0;
+    for (size_t i = 0; i < m.cap; i++) {
+        const hb_strmap_slot *sl = &m.slots[i];
+        if (!hb_strmap_live(sl))
+            continue;
+        sum_acc *a = sl->val;
+        hb_buf b;
+        hb_buf_init(&b, 0);
+        hb_buf_append(&b, sl->key, sl->klen);
+        hb_buf_printf(&b, "|n=%" PRIu64 "|sum=%016" PRIx64 "%016" PRIx64, a->count, (uint64_t)(a->wsum >> 64),
+                      (uint64_t)a->wsum);
+        hb_buf_printf(&b, "|min=%016" PRIx64 "@%" PRId64 "|max=%016" PRIx64 "@%" PRId64, a->min.u, a->tmin, a->max.u,
+                      a->tmax);
+        hb_buf_printf(&b, "|first=%016" PRIx64 "@%" PRId64 "|last=%016" PRIx64 "@%" PRId64 "\n", a->first.u,
+                      a->tfirst, a->last.u, a->tlast);
+        lines[nl++] = strdup(hb_buf_cstr(&b));
+        hb_buf_free(&b);
+        free(a);
+    }
+    qsort(lines, nl, sizeof *lines, cmp_line);
+    for (size_t i = 0; i < nl; i++) {
+        hb_buf_puts(out, lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+    hb_strmap_free(&m);
+    hb_scan_close(sc);
 }
 
 /* ---- hand-built cases ---- */
@@ -555,6 +692,127 @@ static void file_series_index(void **state)
     assert_non_null(strstr(err.msg, "ix.parquet"));
     hb_pq_reader_close(r);
     st.close(st.self);
+}
+
+
+/* File A: series host=a and b (300 rows, times 0..2990) and c (50 rows),
+ * fields f (float, ties, nulls), i (integers near 2^62: their sum wraps),
+ * u (unsigned); row groups of 256 rows, so runs are cut by them. File B
+ * the same at times 5000..7990. */
+static hb_pq_reader *summary_file(hb_storage_port *st, const char *key, int64_t t0)
+{
+    enum { N = 650 };
+    hb_pq_coldef cols[5] = { { "time", HB_PQ_TIME, HB_FT_INTEGER }, { "host", HB_PQ_TAG, HB_FT_STRING },
+                             { "f", HB_PQ_FIELD, HB_FT_FLOAT }, { "i", HB_PQ_FIELD, HB_FT_INTEGER },
+                             { "u", HB_PQ_FIELD, HB_FT_UNSIGNED } };
+    static int64_t t[N], iv[N];
+    static hb_slice host[N];
+    static double f[N];
+    static uint64_t u[N];
+    static uint8_t fv[(N + 7) / 8], iok[(N + 7) / 8];
+    memset(fv, 0, sizeof fv);
+    memset(iok, 0, sizeof iok);
+    size_t r = 0;
+    const char *hosts[3] = { "a", "b", "c" };
+    for (int h = 0; h < 3; h++)
+        for (int k = 0; k < (h == 2 ? 50 : 300); k++, r++) {
+            t[r] = t0 + k * 10;
+            host[r] = S(hosts[h]);
+            f[r] = (double)((k * 7 + h) % 5) - 2.0;
+            iv[r] = ((int64_t)1 << 62) + k * (h + 1);
+            u[r] = (uint64_t)k * 3 + (uint64_t)h;
+            if (k % 7 != 3)
+                fv[r >> 3] |= (uint8_t)(1u << (r & 7));
+            if (k % 11 != 5 && !(h == 2 && k >= 40))   /* c's last rows have no i */
+                iok[r >> 3] |= (uint8_t)(1u << (r & 7));
+        }
+    hb_pq_colvec vecs[5] = { { NULL, t }, { NULL, host }, { fv, f }, { iok, iv }, { NULL, u } };
+    return write_file(st, key, cols, 5, vecs, N, 256, HB_PQ_CODEC_ZSTD);
+}
+
+/* Scans that take whole runs from run summaries (summary rows) or fill
+ * the first or last row of a run from them give the same aggregates and
+ * rows as scans that decode everything; the first scan builds them, later
+ * ones use them, and a file overlapped by another source's times is never
+ * summarized. */
+static void run_summaries(void **state)
+{
+    (void)state;
+    hb_run_sum_set_min_rows(1);
+    hb_storage_port st;
+    hb_err err;
+    assert_int_equal(hb_storage_memory_open(&st, &err), 0);
+    hb_pq_reader *fa = summary_file(&st, "db/rp/m/a.parquet", 0);
+    hb_pq_reader *fb = summary_file(&st, "db/rp/m/b.parquet", 5000);
+    hb_memtable *mt = hb_memtable_new();
+    hb_tag tb[1] = { { S("host"), S("b") } };
+    hb_field big = { S("f"), HB_FT_FLOAT, { .f = 1e9 } };
+    mt_insert(mt, S("cpu"), tb, 1, 2, &big, 1, 6000);   /* overlaps file B: a new value at a stored time */
+    hb_scan_source src[3] = { { HB_SCAN_FILE, fa, NULL }, { HB_SCAN_FILE, fb, NULL },
+                              { HB_SCAN_MEMTABLE, NULL, table_of(mt) } };
+    static const int64_t widths[] = { 0, 1000, 100000, 37 };
+    static const int64_t ranges[][2] = { { INT64_MIN, INT64_MAX }, { 1234, 6500 }, { 0, 2990 }, { 3000, 9000 } };
+    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
+        for (size_t ri = 0; ri < sizeof ranges / sizeof *ranges; ri++)
+            for (int withmt = 0; withmt < 2; withmt++) {
+                sum_width = widths[wi];
+                hb_scan_opts o = { .tmin = ranges[ri][0], .tmax = ranges[ri][1], .block_rows = 100 };
+                hb_buf want, got;
+                hb_buf_init(&want, 0);
+                hb_buf_init(&got, 0);
+                uint64_t nsum;
+                size_t nsrc = withmt ? 3 : 2;
+                agg_text(src, nsrc, "cpu", &o, &want, &nsum);
+                assert_int_equal(nsum, 0);
+                hb_scan_summaries ss = { .on = 1, .one_bucket = one_bucket };
+                o.summaries = &ss;
+                for (int pass = 0; pass < 2; pass++) {
+                    hb_buf_reset(&got);
+                    agg_text(src, nsrc, "cpu", &o, &got, &nsum);
+                    assert_same_text(hb_buf_cstr(&got), hb_buf_cstr(&want), wi * 100 + ri * 10 + (uint64_t)withmt);
+                }
+                /* the whole of file A in one bucket: its runs are summary rows
+                 * (5 runs: 256-row groups cut a's and b's) */
+                if (widths[wi] == 0 && ri == 0)
+                    assert_int_equal(nsum, withmt ? 5 : 10);
+                hb_buf_free(&want);
+                hb_buf_free(&got);
+            }
+    /* the first (last) row of every series: filled from the summaries */
+    for (int last = 0; last < 2; last++) {
+        hb_scan_opts o = { .tmin = INT64_MIN, .tmax = INT64_MAX, .series_limit = 1, .series_last = last };
+        hb_buf want, got;
+        hb_buf_init(&want, 0);
+        hb_buf_init(&got, 0);
+        scan_text(src, 3, &o, &want);
+        hb_scan_summaries ss = { .on = 1 };
+        o.summaries = &ss;
+        for (int pass = 0; pass < 2; pass++) {
+            hb_buf_reset(&got);
+            hb_scan *sc;
+            assert_int_equal(hb_scan_open(src, 3, "cpu", &o, &sc, &err), 0);
+            assert_int_equal(collect(sc, 4096, &got, NULL, &err), 0);
+            hb_scan_stats stats;
+            hb_scan_get_stats(sc, &stats);
+            hb_scan_close(sc);
+            assert_same_text(hb_buf_cstr(&got), hb_buf_cstr(&want), 100 + (uint64_t)last);
+            if (pass == 1)   /* a, b and c from one file each */
+                assert_int_equal(stats.summary_runs, 3);
+        }
+        /* c's last row has no i: null there, not c's last i */
+        if (last && getenv("SCAN_DEBUG"))
+            fprintf(stderr, "%s", hb_buf_cstr(&got));
+        if (last)
+            assert_non_null(strstr(hb_buf_cstr(&got), "cpu,host=c|5490|1:c|-0x1p+1|null|149u\n"));
+        hb_buf_free(&want);
+        hb_buf_free(&got);
+    }
+    assert_true(hb_run_sum_bytes() > 0);
+    hb_pq_reader_close(fa);
+    hb_pq_reader_close(fb);
+    hb_memtable_free(mt);
+    st.close(st.self);
+    hb_run_sum_set_min_rows(RUN_SUMMARY_MIN_ROWS);
 }
 
 /* The validity bitmap copy against a bit-by-bit one, at every alignment. */
@@ -1033,6 +1291,8 @@ static void check_limited(const world *w, const char *full, const char *lim, uin
     }
 }
 
+static uint64_t summary_rows_seen;   /* summary rows the random worlds produced */
+
 /* One random world, scanned and compared with the oracle; adds to the
  * row and block counts. */
 static void run_seed(uint64_t seed, int scale, size_t *total_rows, size_t *total_blocks)
@@ -1103,6 +1363,39 @@ static void run_seed(uint64_t seed, int scale, size_t *total_rows, size_t *total
     assert_int_equal(collect_tags(sc, block_rows, &lim, &nb, o.sparse_tags, &err), 0);
     check_limited(&w, hb_buf_cstr(&got), hb_buf_cstr(&lim), o.series_limit, o.series_last, seed);
     hb_scan_close(sc);
+    /* and with run summaries: built by the first scan, used by the second
+     * (first or last rows filled from them), the same rows */
+    hb_scan_summaries ss = { .on = 1 };
+    o.summaries = &ss;
+    for (int pass = 0; pass < 2; pass++) {
+        hb_buf again;
+        hb_buf_init(&again, 0);
+        assert_int_equal(hb_scan_open(src, (size_t)w.nsrc, w.meas.p, &o, &sc, &err), 0);
+        assert_int_equal(collect_tags(sc, block_rows, &again, &nb, o.sparse_tags, &err), 0);
+        hb_scan_close(sc);
+        assert_same_text(hb_buf_cstr(&again), hb_buf_cstr(&lim), seed);
+        hb_buf_free(&again);
+    }
+    /* aggregates with summary rows where sources do not overlap */
+    o.series_limit = 0;
+    ss.one_bucket = one_bucket;
+    static const int64_t widths[] = { 0, 1, 7, 1000 };
+    sum_width = widths[rnd() % 4];
+    hb_buf aw, ag;
+    hb_buf_init(&aw, 0);
+    hb_buf_init(&ag, 0);
+    uint64_t nsum;
+    o.summaries = NULL;
+    agg_text(src, (size_t)w.nsrc, w.meas.p, &o, &aw, &nsum);
+    o.summaries = &ss;
+    for (int pass = 0; pass < 2; pass++) {
+        hb_buf_reset(&ag);
+        agg_text(src, (size_t)w.nsrc, w.meas.p, &o, &ag, &nsum);
+        assert_same_text(hb_buf_cstr(&ag), hb_buf_cstr(&aw), seed);
+    }
+    summary_rows_seen += nsum;
+    hb_buf_free(&aw);
+    hb_buf_free(&ag);
     hb_buf_free(&lim);
     hb_workers_free(pool);
 
@@ -1117,9 +1410,14 @@ static void random_vs_oracle(void **state)
 {
     (void)state;
     size_t rows = 0, blocks = 0;
+    hb_run_sum_set_min_rows(1);
+    summary_rows_seen = 0;
     for (uint64_t seed = 1; seed <= SCAN_SEEDS; seed++)
         run_seed(seed, 1, &rows, &blocks);
-    printf("scan oracle: %d small seeds, %zu rows in %zu blocks\n", SCAN_SEEDS, rows, blocks);
+    hb_run_sum_set_min_rows(RUN_SUMMARY_MIN_ROWS);
+    printf("scan oracle: %d small seeds, %zu rows in %zu blocks, %" PRIu64 " summary rows\n", SCAN_SEEDS, rows,
+           blocks, summary_rows_seen);
+    assert_true(summary_rows_seen > 0);
 }
 
 /* Fewer, 40 times larger worlds: long runs, row groups of 1000, big blocks. */
@@ -1127,9 +1425,13 @@ static void random_vs_oracle_large(void **state)
 {
     (void)state;
     size_t rows = 0, blocks = 0;
+    hb_run_sum_set_min_rows(1);
+    summary_rows_seen = 0;
     for (uint64_t seed = 1; seed <= SCAN_SEEDS / 20; seed++)
         run_seed(seed + 1000000, 40, &rows, &blocks);
-    printf("scan oracle: %d large seeds, %zu rows in %zu blocks\n", SCAN_SEEDS / 20, rows, blocks);
+    hb_run_sum_set_min_rows(RUN_SUMMARY_MIN_ROWS);
+    printf("scan oracle: %d large seeds, %zu rows in %zu blocks, %" PRIu64 " summary rows\n", SCAN_SEEDS / 20, rows,
+           blocks, summary_rows_seen);
 }
 
 /* ---- throughput (printed, never asserted) ---- */
@@ -1320,6 +1622,7 @@ int main(void)
         cmocka_unit_test(random_vs_oracle),
         cmocka_unit_test(random_vs_oracle_large),
         cmocka_unit_test(file_series_index),
+        cmocka_unit_test(run_summaries),
         cmocka_unit_test(throughput_print),
     };
     return cmocka_run_group_tests_name("engine/scan", tests, NULL, NULL);
