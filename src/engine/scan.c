@@ -284,8 +284,6 @@ static int alloc_out(hb_scan *s, size_t cap, hb_err *err)
         goto nomem;
     if (!(o->keys = malloc(cap * sizeof *o->keys)))
         goto nomem;
-    if (s->sums && !(o->sums = calloc(cap * s->ncols, sizeof *o->sums)))
-        goto nomem;
     for (size_t j = 0; j < s->ncols; j++) {
         o->esz[j] = (uint8_t)scan_esz(s->cols[j].type);
         if (!(o->vals[j] = malloc(cap * o->esz[j])))
@@ -477,6 +475,7 @@ void hb_scan_get_stats(const hb_scan *s, hb_scan_stats *out)
         out->row_groups_read += s->src[i].stats.row_groups_read;
         out->row_groups_skipped += s->src[i].stats.row_groups_skipped;
         out->summary_runs += s->src[i].stats.summary_runs;
+        out->runs_pruned += s->src[i].stats.runs_pruned;
     }
 }
 
@@ -632,6 +631,10 @@ int hb_scan_next(hb_scan *s, hb_scan_block *out, hb_err *err)
             /* a summarized run: summary rows and rows never share a block */
             if (o->n && !o->summary)
                 break;
+            if (!o->sums && !(o->sums = calloc(o->cap * s->ncols, sizeof *o->sums))) {
+                rc = hb_err_set(&e, HB_ENOMEM, "out of memory for a summary block of %zu rows", o->cap);
+                goto fail;
+            }
             o->summary = 1;
             scan_file_sum_row(s, m);
             if (m->state == SRC_READY) {

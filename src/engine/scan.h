@@ -99,10 +99,17 @@ typedef struct hb_scan_opts {
     const struct hb_scan_summaries *summaries;
 } hb_scan_opts;
 
+struct hb_run_sum;
+
 /* How a scan uses run summaries. With on, decoding a whole column chunk
  * of a row group that may have summaries builds them (the first time it
- * decodes the whole chunk for this). With one_bucket too, the scan
- * returns summary blocks (hb_scan_block.sums) for file runs that:
+ * decodes the whole chunk for this). With run_filter too, a file run is
+ * skipped, undecoded, when run_filter(ctx, sums, i) says none of its rows
+ * can be wanted: sums[j] is column j's summary array for the row group
+ * (NULL: not built, or no such column), i the run's position; only runs of
+ * files no other source overlaps are asked (their rows are the merged
+ * rows). With one_bucket too, the scan returns summary blocks
+ * (hb_scan_block.sums) for file runs that:
  *   - lie whole inside [tmin, tmax] (and there is no series_limit),
  *   - have summaries for every projected field column,
  *   - come from a file whose time range overlaps no other source's (so no
@@ -114,10 +121,9 @@ typedef struct hb_scan_opts {
 typedef struct hb_scan_summaries {
     int on;
     int (*one_bucket)(void *ctx, int64_t tmin, int64_t tmax);
+    int (*run_filter)(void *ctx, const struct hb_run_sum *const *sums, size_t run);
     void *ctx;
 } hb_scan_summaries;
-
-struct hb_run_sum;
 
 typedef struct hb_scan_block {
     size_t nrows;                  /* >= 1 */
@@ -156,6 +162,7 @@ typedef struct hb_scan_stats {
     uint64_t row_groups_read, row_groups_skipped;
     uint64_t summary_runs;         /* runs answered from run summaries (summary rows, or a first or last
                                       row filled from them) */
+    uint64_t runs_pruned;          /* runs run_filter ruled out */
 } hb_scan_stats;
 void hb_scan_get_stats(const hb_scan *s, hb_scan_stats *out);
 

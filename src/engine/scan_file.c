@@ -184,25 +184,28 @@ int scan_file_time_range(const scan_src *src, int64_t *lo, int64_t *hi)
     return any;
 }
 
-/* Whether runs of row group rg may be answered from summaries (scan.h
- * hb_scan_summaries); fills src->rgsums. */
+/* The summaries of row group rg's field columns into src->rgsums (scan.h
+ * hb_scan_summaries); 1 when every column of the file has them. */
 static int rg_summaries(const hb_scan *s, scan_src *src, size_t rg)
 {
-    if (!s->sums || !s->sums->on || !s->sums->one_bucket || !src->exclusive || s->series_limit)
+    if (!s->sums || !s->sums->on)
         return 0;
+    int all = 1;
     for (size_t j = 1 + s->ntags; j < s->ncols; j++) {
         src->rgsums[j] = src->map[j] >= 0 ? hb_run_sums(src->ix, rg, (size_t)src->map[j]) : NULL;
         if (src->map[j] >= 0 && !src->rgsums[j])
-            return 0;
+            all = 0;
     }
-    return 1;
+    return all;
 }
 
 /* Pick the runs of row group rg to read into src->segs; 1 when any. */
 static int pick_runs(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
 {
     const hb_fidx_rg *ir = &src->ix->rgs[rg];
-    int sums = rg_summaries(s, src, rg);
+    int all = rg_summaries(s, src, rg);
+    int whole = all && s->sums->one_bucket && src->exclusive && !s->series_limit;
+    int prune = s->sums && s->sums->on && s->sums->run_filter && src->exclusive;
     src->nseg = 0;
     if (grow_segs(src, ir->nruns))
         return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
@@ -220,8 +223,12 @@ static int pick_runs(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
             continue;
         if (s->filter && !run_wanted(s, src, run))
             continue;
+        if (prune && !s->sums->run_filter(s->sums->ctx, src->rgsums, i)) {
+            src->stats.runs_pruned++;
+            continue;
+        }
         scan_seg sg = { run->start, run->end, run->key, run->tagv, lo, hi, (uint32_t)i, 0 };
-        if (sums && run->tmin >= lo && run->tmax <= hi && s->sums->one_bucket(s->sums->ctx, run->tmin, run->tmax)) {
+        if (whole && run->tmin >= lo && run->tmax <= hi && s->sums->one_bucket(s->sums->ctx, run->tmin, run->tmax)) {
             sg.sum = 1;
             sg.tlo = run->tmin;
             sg.thi = run->tmax;

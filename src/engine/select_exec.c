@@ -106,15 +106,23 @@ static void enter_series(const sel_plan *p, const hb_pq_coldef *cols, size_t nco
     }
 }
 
+/* What the scan's run-summary callbacks (scan.h hb_scan_summaries) see. */
 typedef struct sum_gate {
     const sel_sum_hooks *h;
     void *ctx;
+    const sel_filter *filt;
 } sum_gate;
 
 static int gate_one_bucket(void *ctx, int64_t tmin, int64_t tmax)
 {
     const sum_gate *g = ctx;
     return g->h->one_bucket(g->ctx, tmin, tmax);
+}
+
+static int gate_run_filter(void *ctx, const struct hb_run_sum *const *sums, size_t run)
+{
+    const sum_gate *g = ctx;
+    return sel_filter_run_may_match(g->filt, sums, run);
 }
 
 int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_fn runfn, const sel_sum_hooks *sums,
@@ -154,17 +162,12 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
         goto out;
     }
     series_filter_ctx fctx = { .p = p };
-    sum_gate gate = { sums, ctx };
-    hb_scan_summaries ssum = { .on = 0, .one_bucket = gate_one_bucket, .ctx = &gate };
+    sum_gate gate = { sums, ctx, &filt };
+    hb_scan_summaries ssum = { .on = 0, .ctx = &gate };   /* set up once the WHERE is split */
     hb_scan_opts so = { .tmin = p->tmin, .tmax = p->tmax, .fields = fields, .nfields = nf, .block_rows = 4096,
                         .series_filter = p->cond ? want_series : NULL, .series_ctx = &fctx,
                         .series_limit = raw_series_limit(p, m, nf), .series_last = p->desc,
-                        .workers = p->env->workers, .sparse_tags = 1, .summaries = sums ? &ssum : NULL };
-    if (!sums && so.series_limit) {
-        /* raw LIMIT: the first or last row of a run can come from its summaries */
-        ssum.one_bucket = NULL;
-        so.summaries = &ssum;
-    }
+                        .workers = p->env->workers, .sparse_tags = 1, .summaries = &ssum };
     if ((rc = hb_scan_open(src, nsrc, m->name, &so, &sc, err)))
         goto out;
     const hb_pq_coldef *cols = hb_scan_cols(sc);
@@ -189,8 +192,14 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     fctx.f = &filt;
     /* rows come a run of one series at a time unless a term needs each row */
     int by_runs = runfn && filt.nr == 0 && filt.nv == 0;
-    /* switched on before the first block: the scan reads it at each load */
-    ssum.on = sums ? by_runs && sums->ready(ctx) : so.series_limit > 0;
+    /* Run summaries, switched on before the first block (the scan reads
+     * them at each load): aggregates take whole runs from them; block
+     * terms skip runs none of whose rows can hold; raw LIMIT queries read
+     * a run's first or last row from them. Any of these also builds them. */
+    int whole = sums && by_runs && sums->ready(ctx);
+    ssum.one_bucket = whole ? gate_one_bucket : NULL;
+    ssum.run_filter = filt.nv ? gate_run_filter : NULL;
+    ssum.on = whole || so.series_limit > 0 || filt.nv > 0;
     hb_scan_block blk;
     hb_slice prev = { NULL, 0 };
     int have_prev = 0, series_ok = 1;

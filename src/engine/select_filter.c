@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/run_summary.h"
 #include "engine/select_internal.h"
 
 static const sel_bind *bind_of(const sel_plan *p, const hb_iql_expr *e)
@@ -170,6 +171,46 @@ static void eval_vterm(const sel_vterm *t, const hb_scan_block *blk, uint8_t *m)
     if (v->valid)
         for (size_t r = 0; r < n; r++)
             m[r] &= (v->valid[r >> 3] >> (r & 7)) & 1;
+}
+
+/* Whether some value in [lo, hi] can satisfy `x op c` (c3: lo and hi each
+ * compared with c: -1, 0, 1). */
+static int range_may(hb_iql_tok op, int clo, int chi)
+{
+    switch (op) {
+    case HB_IQL_EQ: return clo <= 0 && chi >= 0;
+    case HB_IQL_NEQ: return !(clo == 0 && chi == 0);
+    case HB_IQL_LT: return clo < 0;
+    case HB_IQL_LTE: return clo <= 0;
+    case HB_IQL_GT: return chi > 0;
+    default: return chi >= 0;
+    }
+}
+
+static int cmp3d(double a, double b) { return (a > b) - (a < b); }
+static int cmp3i(int64_t a, int64_t b) { return (a > b) - (a < b); }
+
+int sel_filter_run_may_match(const sel_filter *f, const hb_run_sum *const *sums, size_t run)
+{
+    for (size_t i = 0; i < f->nv; i++) {
+        const sel_vterm *t = &f->vt[i];
+        if (!sums[t->col])
+            continue;   /* no summary: cannot tell */
+        const hb_run_sum *rs = &sums[t->col][run];
+        if (!rs->count)
+            return 0;   /* all null: a null fails every comparison */
+        int lo, hi;
+        if (t->type == HB_FT_FLOAT) {
+            lo = cmp3d(rs->min.f, t->d), hi = cmp3d(rs->max.f, t->d);
+        } else if (t->is_int) {
+            lo = cmp3i(rs->min.i, t->i), hi = cmp3i(rs->max.i, t->i);
+        } else {   /* as floats, like the block loop: (double) keeps the order */
+            lo = cmp3d((double)rs->min.i, t->d), hi = cmp3d((double)rs->max.i, t->d);
+        }
+        if (!range_may(t->op, lo, hi))
+            return 0;
+    }
+    return 1;
 }
 
 int sel_filter_block(sel_filter *f, const hb_scan_block *blk, const uint8_t **mask)

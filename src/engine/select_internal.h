@@ -183,6 +183,10 @@ void sel_filter_free(sel_filter *f);
 int sel_filter_series(const sel_filter *f, const sel_row *row);
 /* Every row-by-row term holds for row. */
 int sel_filter_row(const sel_filter *f, const sel_row *row);
+struct hb_run_sum;
+/* 0 when the run summaries (sums[col]: a row group's column, NULL = none)
+ * prove that no row of run can satisfy every block term; else 1. */
+int sel_filter_run_may_match(const sel_filter *f, const struct hb_run_sum *const *sums, size_t run);
 /* *mask = per row of blk, 1 when every block term holds; NULL when there are
  * none. The mask lives until the next call. HB_ENOMEM. */
 int sel_filter_block(sel_filter *f, const hb_scan_block *blk, const uint8_t **mask);
