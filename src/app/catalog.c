@@ -1,12 +1,26 @@
 /* The metadata catalog: everything in memory, written through to a MetaPort.
  *
- * Key schema (seed §8, plus the series index):
+ * Key schema (seed §8, plus the series index and the per-policy sets):
  *
  *   db:{db}                        JSON database (below)
- *   meas:{db}:{meas}               JSON MeasurementMeta (below)
+ *   meas:{db}:{meas}               JSON MeasurementMeta (below; "field_types" is {})
  *   tag_val:{db}:{meas}:{key}:{v}  empty
  *   series:{db}:{meas}:{series}    series id, a JSON number           (addition)
+ *   rpfields:{db}:{rp}:{meas}      JSON field set of the measurement in policy rp (addition):
+ *                                  {"field_types":{"usage":0}} (+ "field_types_hex")
+ *   rpseries:{db}:{rp}:{meas}:{series}  empty: the series was written into rp (addition)
  *   catalog:next_series_id         next series id to hand out, JSON number (addition)
+ *   catalog:layout                 "2" once field types are per policy (addition)
+ *
+ * Field types are per retention policy because influxd checks and lists
+ * them per shard (app/catalog_rp.h); measurements, tag keys and values stay
+ * per database (influxd's index). Without catalog:layout (a store from
+ * before), "meas:" values hold the measurement's field types: at open they
+ * are given, with the measurement's series, to every policy that has
+ * Parquet files of it ("pq:{db}:{rp}:{meas}:" keys of app/file_registry.c),
+ * in one batch that also writes catalog:layout; WAL replay then registers
+ * the policy of every point not flushed yet. DROP RETENTION POLICY deletes
+ * the policy's "rpfields:" and "rpseries:" keys.
  *
  * {series} is the canonical escaped series key (hb_point.series_key). The
  * last component of a key is stored as is; the ones before it ({db}, {meas},
@@ -38,11 +52,13 @@
  * InfluxDB 1.x semantics reproduced here (verified against influxd 1.6.7;
  * tests/unit/app/test_catalog.c holds the texts): DDL checks and their order
  * follow its meta service; admission drops a point whose field's type differs
- * from the registered one (earlier request or earlier point of the batch), the
- * reason is the first conflict, a dropped point registers none of its new
- * fields but its series, tag keys and tag values are registered (InfluxDB
- * creates series before it checks fields). */
+ * from the one registered in the policy written into (earlier request or
+ * earlier point of the batch), the reason is the first conflict, a dropped
+ * point registers none of its new fields but its series (also as one of the
+ * policy's), tag keys and tag values are registered (InfluxDB creates series
+ * before it checks fields). */
 #include "app/catalog.h"
+#include "app/catalog_rp.h"
 #include "app/meta_key.h"
 
 #include <jansson.h>
@@ -59,6 +75,10 @@
 #define MAX_NAME_LEN 255
 #define DEFAULT_RP_NAME "autogen"
 #define SERIES_COUNTER_KEY "catalog:next_series_id"
+/* Present once field types and series are kept per retention policy
+ * ("rpfields:", "rpseries:"); without it "meas:" values hold the types. */
+#define LAYOUT_KEY "catalog:layout"
+#define LAYOUT_RP "2"
 
 #define ERR_DURATION_TOO_LOW "retention policy duration must be at least 1h0m0s"
 #define ERR_INCOMPATIBLE "retention policy duration must be greater than the shard duration"
@@ -93,7 +113,8 @@ typedef struct cat_series cat_series;
 typedef struct cat_meas {
     char *name;
     size_t nlen;
-    hb_strmap fields;   /* field name -> (void *)(uintptr_t)(hb_ftype + 1) */
+    hb_fsets fsets;     /* field sets by retention policy */
+    hb_strmap legacy;   /* field types of a pre-policy "meas:" value, until migrated at open */
     hb_strmap tagkeys;  /* tag key -> cat_tagkey * */
     cat_series **series; /* its series in registration order (owned by the database's
                             series map; whoever removes a series there unlinks it here) */
@@ -103,6 +124,7 @@ typedef struct cat_meas {
 
 struct cat_series {
     uint64_t id;
+    uint64_t rps;       /* policies holding it: bits of the database's slots */
     cat_meas *m;
     const char *key;    /* the key as stored in the database's series map (owned by the map) */
     size_t klen;
@@ -114,6 +136,7 @@ typedef struct cat_db {
     cat_rpset rs;
     hb_strmap meas;    /* name -> cat_meas * */
     hb_strmap series;  /* series key -> cat_series * */
+    hb_rpslots slots;  /* policy bits of the series' masks */
 } cat_db;
 
 struct hb_catalog {
@@ -130,8 +153,8 @@ struct hb_catalog {
 
 static uint64_t wal_floor_now(const hb_catalog *c) { return c->wal_seq_fn ? c->wal_seq_fn(c->wal_seq_ctx) : 0; }
 
-static inline void *ftype_val(hb_ftype t) { return (void *)(uintptr_t)(t + 1); }
-static inline hb_ftype val_ftype(void *v) { return (hb_ftype)((uintptr_t)v - 1); }
+#define ftype_val hb_fset_val
+#define val_ftype hb_fset_type
 
 static void tagkey_free(cat_tagkey *tk)
 {
@@ -156,7 +179,7 @@ static cat_meas *meas_new(const char *name, size_t n)
         memcpy(m->name, name, n);
     m->name[n] = '\0';
     m->nlen = n;
-    hb_strmap_init(&m->fields);
+    hb_strmap_init(&m->legacy);
     hb_strmap_init(&m->tagkeys);
     return m;
 }
@@ -169,7 +192,8 @@ static void meas_free(cat_meas *m)
         if (hb_strmap_live(&m->tagkeys.slots[i]))
             tagkey_free(m->tagkeys.slots[i].val);
     hb_strmap_free(&m->tagkeys);
-    hb_strmap_free(&m->fields);
+    hb_strmap_free(&m->legacy);
+    hb_fsets_free(&m->fsets);
     free(m->series);
     free(m->name);
     free(m);
@@ -302,6 +326,7 @@ static void db_free(cat_db *d)
         if (hb_strmap_live(&d->series.slots[i]))
             free(d->series.slots[i].val);
     hb_strmap_free(&d->series);
+    hb_rpslots_free(&d->slots);
     rpset_free(&d->rs);
     free(d->name);
     free(d);
@@ -394,6 +419,27 @@ static int key_tagval(hb_buf *b, const char *db, hb_slice m, hb_slice k, hb_slic
 static int key_series(hb_buf *b, const char *db, hb_slice m, hb_slice key)
 {
     if (key_db_prefix(b, "series", db) || hb_meta_key_put(b, m.p, m.n) || hb_buf_putc(b, ':') ||
+        hb_buf_append(b, key.p, key.n))
+        return HB_ENOMEM;
+    return HB_OK;
+}
+
+/* "{kind}:{esc db}:{esc rp}:" */
+static int key_rp_prefix(hb_buf *b, const char *kind, const char *db, const char *rp)
+{
+    if (key_db_prefix(b, kind, db) || hb_meta_key_put(b, rp, strlen(rp)) || hb_buf_putc(b, ':'))
+        return HB_ENOMEM;
+    return HB_OK;
+}
+
+static int key_rpfields(hb_buf *b, const char *db, const char *rp, const char *m, size_t mlen)
+{
+    return key_rp_prefix(b, "rpfields", db, rp) || hb_buf_append(b, m, mlen) ? HB_ENOMEM : HB_OK;
+}
+
+static int key_rpseries(hb_buf *b, const char *db, const char *rp, hb_slice m, hb_slice key)
+{
+    if (key_rp_prefix(b, "rpseries", db, rp) || hb_meta_key_put(b, m.p, m.n) || hb_buf_putc(b, ':') ||
         hb_buf_append(b, key.p, key.n))
         return HB_ENOMEM;
     return HB_OK;
@@ -553,6 +599,47 @@ static int cmp_slot(const void *a, const void *b)
     return c ? c : x->klen < y->klen ? -1 : x->klen > y->klen;
 }
 
+/* Adds the field types of map to ft (plain names) and fth (hex-encoded names). */
+static int fields_put(const hb_strmap *fields, json_t *ft, json_t *fth)
+{
+    for (size_t i = 0; i < fields->cap; i++) {
+        const hb_strmap_slot *s = &fields->slots[i];
+        if (!hb_strmap_live(s))
+            continue;
+        json_t *t = json_integer(val_ftype(s->val));
+        if (plain_name(s->key, s->klen)) {
+            if (json_object_setn_new(ft, s->key, s->klen, t))
+                return -1;
+        } else {
+            json_t *h = hex_string(s->key, s->klen);
+            int bad = !h || json_object_set_new(fth, json_string_value(h), t);
+            json_decref(h);
+            if (bad)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* A policy's field set: {"field_types":{"usage":0},"field_types_hex":{...}}
+ * (the twin only when needed). Owned by the caller (json_decref). */
+static json_t *fset_json(const hb_fset *f)
+{
+    json_t *o = json_object(), *ft = json_object(), *fth = json_object();
+    if (!o || !ft || !fth || fields_put(&f->fields, ft, fth))
+        goto fail;
+    if (json_object_set(o, "field_types", ft) || (json_object_size(fth) && json_object_set(o, "field_types_hex", fth)))
+        goto fail;
+    json_decref(ft);
+    json_decref(fth);
+    return o;
+fail:
+    json_decref(ft);
+    json_decref(fth);
+    json_decref(o);
+    return NULL;
+}
+
 /* Owned by the caller (json_decref). */
 static json_t *meas_json(const cat_meas *m)
 {
@@ -563,22 +650,8 @@ static json_t *meas_json(const cat_meas *m)
         goto fail;
     if (json_set_name(o, "name", m->name, m->nlen))
         goto fail;
-    for (size_t i = 0; i < m->fields.cap; i++) {
-        const hb_strmap_slot *s = &m->fields.slots[i];
-        if (!hb_strmap_live(s))
-            continue;
-        json_t *t = json_integer(val_ftype(s->val));
-        if (plain_name(s->key, s->klen)) {
-            if (json_object_setn_new(ft, s->key, s->klen, t))
-                goto fail;
-        } else {
-            json_t *h = hex_string(s->key, s->klen);
-            int bad = !h || json_object_set_new(fth, json_string_value(h), t);
-            json_decref(h);
-            if (bad)
-                goto fail;
-        }
-    }
+    if (fields_put(&m->legacy, ft, fth))
+        goto fail;
     keys = malloc((m->tagkeys.count + 1) * sizeof *keys);
     if (!keys)
         goto fail;
@@ -813,7 +886,7 @@ out:
 
 int hb_catalog_drop_database(hb_catalog *c, const char *name, hb_err *err)
 {
-    static const char *const kinds[] = { "meas", "tag_val", "series" };
+    static const char *const kinds[] = { "meas", "tag_val", "series", "rpfields", "rpseries" };
     int rc = HB_OK;
     hb_buf key;
     hb_buf_init(&key, 0);
@@ -990,6 +1063,9 @@ int hb_catalog_drop_rp(hb_catalog *c, const char *db, const char *rp, hb_err *er
 {
     int rc = HB_OK;
     cat_rpset ns = { 0 };
+    hb_meta_batch *b = NULL;
+    hb_buf key;
+    hb_buf_init(&key, 0);
     pthread_rwlock_wrlock(&c->lock);
     /* InfluxDB 1.6 answers success for a missing database or policy */
     cat_db *d = find_db(c, db);
@@ -1004,14 +1080,34 @@ int hb_catalog_drop_rp(hb_catalog *c, const char *db, const char *rp, hb_err *er
     free(r->name);
     memmove(&ns.v[i], &ns.v[i + 1], (ns.n - i - 1) * sizeof *ns.v);
     ns.n--;
-    /* the default keeps naming the dropped policy, as in InfluxDB */
-    if ((rc = persist_db(c, d, &ns, err)))
+    /* the default keeps naming the dropped policy, as in InfluxDB; the
+     * policy's field sets and series memberships go with it */
+    b = c->kv->batch_new(c->kv->self);
+    if (!b || key_db(&key, d->name) || batch_put_json(c->kv, b, &key, db_json(d, &ns), 0) ||
+        key_rp_prefix(&key, "rpfields", d->name, rp) || c->kv->batch_del_prefix(b, key.data, key.len) ||
+        key_rp_prefix(&key, "rpseries", d->name, rp) || c->kv->batch_del_prefix(b, key.data, key.len)) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory dropping retention policy %s", rp);
         goto out;
+    }
+    rc = c->kv->batch_commit(c->kv->self, b, 1, err);
+    b = NULL;
+    if (rc)
+        goto out;
+    for (size_t s = 0; s < d->meas.cap; s++)
+        if (hb_strmap_live(&d->meas.slots[s]))
+            hb_fsets_remove(&((cat_meas *)d->meas.slots[s].val)->fsets, rp);
+    int slot = hb_rpslots_release(&d->slots, rp);
+    for (size_t s = 0; slot >= 0 && s < d->series.cap; s++)
+        if (hb_strmap_live(&d->series.slots[s]))
+            ((cat_series *)d->series.slots[s].val)->rps &= ~((uint64_t)1 << slot);
     rpset_free(&d->rs);
     d->rs = ns;
     memset(&ns, 0, sizeof ns);
 out:
     pthread_rwlock_unlock(&c->lock);
+    if (b)
+        c->kv->batch_free(b);
+    hb_buf_free(&key);
     rpset_free(&ns);
     return rc;
 }
@@ -1108,13 +1204,13 @@ static void note_conflict(hb_admit_result *res, const hb_point *p, const hb_fiel
              hb_ftype_name(have));
 }
 
-/* The first conflicting field of p against m, or NULL. Sets *unknown when a
+/* The first conflicting field of p against the policy's set fs (NULL: none yet), or NULL. Sets *unknown when a
  * field before it (or any, without conflict) is not registered yet.
  * A point may name a field twice (the ingest layer lists every occurrence of
  * a key repeated with different types, as InfluxDB checks each): an
  * unregistered field conflicts with an earlier occurrence of another type.
  * A field named "time" is invalid: *have is then HAVE_INVALID_NAME. */
-static const hb_field *first_conflict(const cat_meas *m, const hb_point *p, int *unknown, hb_ftype *have)
+static const hb_field *first_conflict(const hb_fset *fs, const hb_point *p, int *unknown, hb_ftype *have)
 {
     for (uint32_t k = 0; k < p->nfields; k++) {
         const hb_field *f = &p->fields[k];
@@ -1122,7 +1218,7 @@ static const hb_field *first_conflict(const cat_meas *m, const hb_point *p, int 
             *have = HAVE_INVALID_NAME;
             return f;
         }
-        void *v = hb_strmap_get(&m->fields, f->key.p, f->key.n);
+        void *v = fs ? hb_strmap_get(&fs->fields, f->key.p, f->key.n) : NULL;
         if (!v) {
             *unknown = 1;
             for (uint32_t j = 0; j < k; j++)
@@ -1155,15 +1251,16 @@ static int same_fields(const hb_point *a, const hb_point *b)
     return 1;
 }
 
-static int admit_known(cat_db *d, hb_point *pts, size_t n, hb_admit_result *res)
+static int admit_known(cat_db *d, const char *rp, hb_point *pts, size_t n, hb_admit_result *res)
 {
     cat_meas *m = NULL;
+    const hb_fset *fs = NULL;
     const hb_point *ok = NULL;  /* last point of m found all known, without conflict */
     for (size_t i = 0; i < n; i++) {
         hb_point *p = &pts[i];
         if (!m || !hb_slice_eq((hb_slice){ m->name, m->nlen }, p->measurement)) {
             m = hb_strmap_get(&d->meas, p->measurement.p, p->measurement.n);
-            if (!m)
+            if (!m || !(fs = hb_fsets_find(&m->fsets, rp)))
                 return 0;
             ok = NULL;
         }
@@ -1172,14 +1269,14 @@ static int admit_known(cat_db *d, hb_point *pts, size_t n, hb_admit_result *res)
         if (!ok || !same_fields(ok, p)) {
             /* same keys and types as a checked point need no lookups */
             int unknown = 0;
-            bad = first_conflict(m, p, &unknown, &have);
+            bad = first_conflict(fs, p, &unknown, &have);
             if (unknown)
                 return 0;
             if (!bad)
                 ok = p;
         }
         cat_series *se = hb_strmap_get(&d->series, p->series_key.p, p->series_key.n);
-        if (!se)
+        if (!se || !hb_rpslots_member(&d->slots, rp, se->rps))
             return 0;
         if (bad) {
             note_conflict(res, p, bad, have);
@@ -1192,7 +1289,9 @@ static int admit_known(cat_db *d, hb_point *pts, size_t n, hb_admit_result *res)
     return 1;
 }
 
-enum { UNDO_MEAS, UNDO_FIELD, UNDO_TAGKEY, UNDO_TAGVAL, UNDO_SERIES };
+/* UNDO_FSET: obj is the cat_meas, key the policy; UNDO_RPBIT: obj is the
+ * cat_series, klen the bit */
+enum { UNDO_MEAS, UNDO_FIELD, UNDO_TAGKEY, UNDO_TAGVAL, UNDO_SERIES, UNDO_FSET, UNDO_RPBIT };
 
 typedef struct undo_ent {
     int kind;
@@ -1205,10 +1304,14 @@ typedef struct undo_ent {
 typedef struct admit_ctx {
     hb_catalog *c;
     cat_db *d;
+    const char *rp;
+    int slot;           /* the policy's bit, < 0 without one */
     undo_ent *undo;
     size_t nundo, capundo;
     cat_meas **dirty;
     size_t ndirty, capdirty;
+    cat_meas **dirtyfm; /* measurements whose policy field set must be rewritten */
+    size_t ndirtyf, capdirtyf;
     hb_meta_batch *b;
     hb_buf key;
     uint64_t saved_next_id;
@@ -1258,10 +1361,35 @@ static int mark_dirty(admit_ctx *a, cat_meas *m)
     return HB_OK;
 }
 
+static int mark_fset_dirty(admit_ctx *a, cat_meas *m, hb_fset *fs)
+{
+    if (fs->dirty)
+        return HB_OK;
+    if (a->ndirtyf == a->capdirtyf) {
+        size_t ncap = a->capdirtyf ? a->capdirtyf * 2 : 8;
+        cat_meas **nd = realloc(a->dirtyfm, ncap * sizeof *nd);
+        if (!nd)
+            return HB_ENOMEM;
+        a->dirtyfm = nd;
+        a->capdirtyf = ncap;
+    }
+    a->dirtyfm[a->ndirtyf++] = m;
+    fs->dirty = 1;
+    return HB_OK;
+}
+
 static void undo_all(admit_ctx *a)
 {
     while (a->nundo > 0) {
         undo_ent *u = &a->undo[--a->nundo];
+        if (u->kind == UNDO_FSET) {
+            hb_fsets_remove(&((cat_meas *)u->obj)->fsets, u->key);
+            continue;
+        }
+        if (u->kind == UNDO_RPBIT) {
+            ((cat_series *)u->obj)->rps &= ~((uint64_t)1 << u->klen);
+            continue;
+        }
         if (u->kind == UNDO_SERIES)
             series_unlink(u->obj);
         hb_strmap_del(u->map, u->key, u->klen);
@@ -1275,6 +1403,39 @@ static void undo_all(admit_ctx *a)
     a->c->next_series_id = a->saved_next_id;
 }
 
+/* Records that the policy holds series se (of p). */
+static int reg_rp_member(admit_ctx *a, cat_series *se, const hb_point *p)
+{
+    if (hb_rpslots_member(&a->d->slots, a->rp, se->rps) && (a->slot < 0 || ((se->rps >> a->slot) & 1)))
+        return HB_OK;
+    if (a->slot >= 0) {
+        if (undo_push(a, UNDO_RPBIT, NULL, (hb_slice){ NULL, (size_t)a->slot }, se))
+            return HB_ENOMEM;
+        se->rps |= (uint64_t)1 << a->slot;
+    }
+    if (key_rpseries(&a->key, a->d->name, a->rp, p->measurement, p->series_key) ||
+        a->c->kv->batch_put(a->b, a->key.data, a->key.len, "", 0))
+        return HB_ENOMEM;
+    return HB_OK;
+}
+
+/* The policy's field set of m, created (and remembered for undo) if new. */
+static hb_fset *reg_fset(admit_ctx *a, cat_meas *m)
+{
+    hb_fset *fs = hb_fsets_find(&m->fsets, a->rp);
+    if (fs)
+        return fs;
+    if (undo_push(a, UNDO_FSET, NULL, (hb_slice){ a->rp, strlen(a->rp) }, m))
+        return NULL;
+    if (!(fs = hb_fsets_add(&m->fsets, a->rp))) {
+        a->nundo--;
+        return NULL;
+    }
+    if (mark_fset_dirty(a, m, fs))
+        return NULL;
+    return fs;
+}
+
 /* Register p's series (with its tag keys and values) if new. */
 static int reg_series(admit_ctx *a, cat_meas *m, const hb_point *p, cat_series **out)
 {
@@ -1282,7 +1443,7 @@ static int reg_series(admit_ctx *a, cat_meas *m, const hb_point *p, cat_series *
     cat_series *se = hb_strmap_get(&d->series, p->series_key.p, p->series_key.n);
     if (se) {
         *out = se;
-        return HB_OK;
+        return reg_rp_member(a, se, p);
     }
     if (meas_series_reserve(m))
         return HB_ENOMEM;
@@ -1290,6 +1451,7 @@ static int reg_series(admit_ctx *a, cat_meas *m, const hb_point *p, cat_series *
     if (!se)
         return HB_ENOMEM;
     se->id = a->c->next_series_id;
+    se->rps = 0;
     se->m = m;
     if (reg(a, UNDO_SERIES, &d->series, p->series_key, se)) {
         free(se);
@@ -1326,7 +1488,7 @@ static int reg_series(admit_ctx *a, cat_meas *m, const hb_point *p, cat_series *
         }
     }
     *out = se;
-    return HB_OK;
+    return reg_rp_member(a, se, p);
 }
 
 /* Write-locked pass: registers what is new, then commits it. */
@@ -1350,7 +1512,8 @@ static int admit_register(admit_ctx *a, hb_point *pts, size_t n, hb_admit_result
         }
         int unknown = 0;
         hb_ftype have = HB_FT_FLOAT;
-        const hb_field *bad = first_conflict(m, p, &unknown, &have);
+        hb_fset *fs = hb_fsets_find(&m->fsets, a->rp);
+        const hb_field *bad = first_conflict(fs, p, &unknown, &have);
         cat_series *se;
         if (reg_series(a, m, p, &se))
             goto nomem;
@@ -1360,11 +1523,13 @@ static int admit_register(admit_ctx *a, hb_point *pts, size_t n, hb_admit_result
             p->series_id = 0;
             continue;
         }
+        if (unknown && !fs && !(fs = reg_fset(a, m)))
+            goto nomem;
         for (uint32_t k = 0; unknown && k < p->nfields; k++) {
             const hb_field *f = &p->fields[k];
-            if (hb_strmap_get(&m->fields, f->key.p, f->key.n))
+            if (hb_strmap_get(&fs->fields, f->key.p, f->key.n))
                 continue;
-            if (reg(a, UNDO_FIELD, &m->fields, f->key, ftype_val(f->type)) || mark_dirty(a, m))
+            if (reg(a, UNDO_FIELD, &fs->fields, f->key, ftype_val(f->type)) || mark_fset_dirty(a, m, fs))
                 goto nomem;
         }
         p->series_id = se->id;
@@ -1372,6 +1537,13 @@ static int admit_register(admit_ctx *a, hb_point *pts, size_t n, hb_admit_result
     for (size_t i = 0; i < a->ndirty; i++) {
         cat_meas *m = a->dirty[i];
         if (key_meas(&a->key, d->name, m->name, m->nlen) || batch_put_json(c->kv, a->b, &a->key, meas_json(m), JSON_SORT_KEYS))
+            goto nomem;
+    }
+    for (size_t i = 0; i < a->ndirtyf; i++) {
+        cat_meas *m = a->dirtyfm[i];
+        hb_fset *fs = hb_fsets_find(&m->fsets, a->rp);
+        if (key_rpfields(&a->key, d->name, a->rp, m->name, m->nlen) ||
+            batch_put_json(c->kv, a->b, &a->key, fset_json(fs), JSON_SORT_KEYS))
             goto nomem;
     }
     if (c->next_series_id != a->saved_next_id) {
@@ -1389,7 +1561,8 @@ nomem:
     return hb_err_set(err, HB_ENOMEM, "out of memory registering the schema of database %s", d->name);
 }
 
-int hb_catalog_admit(hb_catalog *c, const char *db, hb_point *pts, size_t n, hb_admit_result *res, hb_err *err)
+int hb_catalog_admit(hb_catalog *c, const char *db, const char *rp, hb_point *pts, size_t n, hb_admit_result *res,
+                     hb_err *err)
 {
     int rc = HB_OK;
     res->accepted = 0;
@@ -1402,7 +1575,7 @@ int hb_catalog_admit(hb_catalog *c, const char *db, hb_point *pts, size_t n, hb_
         pthread_rwlock_unlock(&c->lock);
         return hb_err_set(err, HB_ENOTFOUND, "database not found: %s", db);
     }
-    int done = admit_known(d, pts, n, res);
+    int done = admit_known(d, rp, pts, n, res);
     pthread_rwlock_unlock(&c->lock);
 
     if (!done) {
@@ -1414,9 +1587,12 @@ int hb_catalog_admit(hb_catalog *c, const char *db, hb_point *pts, size_t n, hb_
         pthread_rwlock_wrlock(&c->lock);
         a.c = c;
         a.d = d = find_db(c, db);
+        a.rp = rp;
         a.saved_next_id = c->next_series_id;
         if (!d) {
             rc = hb_err_set(err, HB_ENOTFOUND, "database not found: %s", db);
+        } else if ((a.slot = hb_rpslots_get(&d->slots, rp)) == -2) {
+            rc = hb_err_set(err, HB_ENOMEM, "out of memory registering the schema of database %s", db);
         } else if (!(a.b = c->kv->batch_new(c->kv->self))) {
             rc = hb_err_set(err, HB_ENOMEM, "out of memory registering the schema of database %s", db);
         } else {
@@ -1424,6 +1600,11 @@ int hb_catalog_admit(hb_catalog *c, const char *db, hb_point *pts, size_t n, hb_
         }
         for (size_t i = 0; i < a.ndirty; i++)
             a.dirty[i]->dirty = 0;
+        for (size_t i = 0; i < a.ndirtyf; i++) {
+            hb_fset *fs = hb_fsets_find(&a.dirtyfm[i]->fsets, rp);
+            if (fs)
+                fs->dirty = 0;
+        }
         if (rc) {
             undo_all(&a);
             res->dropped = 0;
@@ -1434,6 +1615,7 @@ int hb_catalog_admit(hb_catalog *c, const char *db, hb_point *pts, size_t n, hb_
             c->kv->batch_free(a.b);
         free(a.undo);
         free(a.dirty);
+        free(a.dirtyfm);
         hb_buf_free(&a.key);
         if (rc)
             return rc;
@@ -1521,6 +1703,12 @@ static int cmp_field(const void *a, const void *b)
 int hb_catalog_list_fields(hb_catalog *c, const char *db, const char *meas, hb_field_info **out, size_t *n,
                            hb_err *err)
 {
+    return hb_catalog_list_rp_fields(c, db, NULL, meas, out, n, err);
+}
+
+int hb_catalog_list_rp_fields(hb_catalog *c, const char *db, const char *rp, const char *meas, hb_field_info **out,
+                              size_t *n, hb_err *err)
+{
     cat_db *d;
     cat_meas *m;
     *out = NULL;
@@ -1529,12 +1717,17 @@ int hb_catalog_list_fields(hb_catalog *c, const char *db, const char *meas, hb_f
     int rc = lookup(c, db, meas, &d, &m, err);
     if (rc || !m)
         goto out;
-    hb_field_info *v = calloc(m->fields.count + 1, sizeof *v);
+    if (!rp || !*rp)
+        rp = d->rs.def ? d->rs.def : "";
+    const hb_fset *fs = hb_fsets_find(&m->fsets, rp);
+    if (!fs)
+        goto out;
+    hb_field_info *v = calloc(fs->fields.count + 1, sizeof *v);
     size_t k = 0;
     if (!v)
         goto nomem;
-    for (size_t i = 0; i < m->fields.cap; i++) {
-        const hb_strmap_slot *s = &m->fields.slots[i];
+    for (size_t i = 0; i < fs->fields.cap; i++) {
+        const hb_strmap_slot *s = &fs->fields.slots[i];
         if (!hb_strmap_live(s))
             continue;
         if (!(v[k].name = strdup(s->key))) {
@@ -1636,6 +1829,12 @@ out:
 int hb_catalog_foreach_series(hb_catalog *c, const char *db, const char *meas, hb_series_visit_fn fn, void *ctx,
                               hb_err *err)
 {
+    return hb_catalog_foreach_rp_series(c, db, NULL, meas, fn, ctx, err);
+}
+
+int hb_catalog_foreach_rp_series(hb_catalog *c, const char *db, const char *rp, const char *meas,
+                                 hb_series_visit_fn fn, void *ctx, hb_err *err)
+{
     cat_db *d;
     cat_meas *m;
     pthread_rwlock_rdlock(&c->lock);
@@ -1645,7 +1844,8 @@ int hb_catalog_foreach_series(hb_catalog *c, const char *db, const char *meas, h
     if (meas) {
         for (size_t i = 0; m && i < m->nseries && !rc; i++) {
             const cat_series *se = m->series[i];
-            rc = fn(ctx, m->name, m->nlen, se->key, se->klen, se->id);
+            if (!rp || hb_rpslots_member(&d->slots, rp, se->rps))
+                rc = fn(ctx, m->name, m->nlen, se->key, se->klen, se->id);
         }
         goto out;
     }
@@ -1654,7 +1854,8 @@ int hb_catalog_foreach_series(hb_catalog *c, const char *db, const char *meas, h
         if (!hb_strmap_live(s))
             continue;
         const cat_series *se = s->val;
-        rc = fn(ctx, se->m->name, se->m->nlen, s->key, s->klen, se->id);
+        if (!rp || hb_rpslots_member(&d->slots, rp, se->rps))
+            rc = fn(ctx, se->m->name, se->m->nlen, s->key, s->klen, se->id);
     }
 out:
     pthread_rwlock_unlock(&c->lock);
@@ -1727,6 +1928,8 @@ typedef struct load_ctx {
     hb_err *err;
     hb_buf a, b, k;   /* scratch */
     uint64_t max_series_id;
+    int layout_rp;    /* the store has the per-policy layout (LAYOUT_KEY) */
+    int probe_hit;    /* has_files: a key was found */
 } load_ctx;
 
 static int corrupt(load_ctx *l, const char *key, size_t klen, const char *what)
@@ -1838,11 +2041,30 @@ static cat_tagkey *get_tagkey(cat_meas *m, const char *key, size_t n)
     return tk;
 }
 
-static int load_field(cat_meas *m, const char *name, size_t n, json_t *t)
+static int load_field(hb_strmap *fields, const char *name, size_t n, json_t *t)
 {
     if (!json_is_integer(t) || json_integer_value(t) < 0 || json_integer_value(t) >= HB_FT_COUNT)
         return HB_ECORRUPT;
-    return hb_strmap_put(&m->fields, name, n, ftype_val((hb_ftype)json_integer_value(t)));
+    return hb_strmap_put(fields, name, n, ftype_val((hb_ftype)json_integer_value(t)));
+}
+
+/* j's "field_types" and "field_types_hex" into fields. */
+static int load_field_types(load_ctx *l, json_t *j, hb_strmap *fields)
+{
+    const char *fk;
+    json_t *fv;
+    int rc;
+    json_object_foreach(json_object_get(j, "field_types"), fk, fv) {
+        if ((rc = load_field(fields, fk, strlen(fk), fv)))
+            return rc;
+    }
+    json_object_foreach(json_object_get(j, "field_types_hex"), fk, fv) {
+        if (unhex(fk, &l->b))
+            return HB_ECORRUPT;
+        if ((rc = load_field(fields, hb_buf_cstr(&l->b), l->b.len, fv)))
+            return rc;
+    }
+    return HB_OK;
 }
 
 static int load_meas(void *ctx, const char *key, size_t klen, const char *val, size_t vlen)
@@ -1859,20 +2081,9 @@ static int load_meas(void *ctx, const char *key, size_t klen, const char *val, s
     cat_meas *m = get_meas(d, p, (size_t)(end - p));
     if (!m)
         goto nomem;
-    const char *fk;
-    json_t *fv;
-    json_object_foreach(json_object_get(j, "field_types"), fk, fv) {
-        if ((rc = load_field(m, fk, strlen(fk), fv)))
-            goto bad;
-    }
-    json_object_foreach(json_object_get(j, "field_types_hex"), fk, fv) {
-        if (unhex(fk, &l->b)) {
-            rc = HB_ECORRUPT;
-            goto bad;
-        }
-        if ((rc = load_field(m, hb_buf_cstr(&l->b), l->b.len, fv)))
-            goto bad;
-    }
+    /* since the per-policy layout the types live under "rpfields:" */
+    if (!l->layout_rp && (rc = load_field_types(l, j, &m->legacy)))
+        goto bad;
     size_t i;
     json_t *tv;
     json_array_foreach(json_object_get(j, "tag_keys"), i, tv) {
@@ -1953,6 +2164,7 @@ static int load_series(void *ctx, const char *key, size_t klen, const char *val,
     cat_series *se = m && !meas_series_reserve(m) ? malloc(sizeof *se) : NULL;
     if (se) {
         se->id = id;
+        se->rps = 0;
         se->m = m;
     }
     if (!se || hb_strmap_put(&d->series, p, (size_t)(end - p), se)) {
@@ -1963,6 +2175,153 @@ static int load_series(void *ctx, const char *key, size_t klen, const char *val,
     if (id > l->max_series_id)
         l->max_series_id = id;
     return HB_OK;
+}
+
+static int load_rpfields(void *ctx, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    load_ctx *l = ctx;
+    const char *p = key + 9, *end = key + klen;
+    cat_db *d = key_database(l, &p, end);
+    if (!d)
+        return HB_OK;
+    if (hb_meta_key_take(&p, end, &l->b))
+        return corrupt(l, key, klen, "malformed field set key");
+    if (!rpset_find(&d->rs, hb_buf_cstr(&l->b)))
+        return HB_OK;  /* of a dropped policy */
+    json_t *j = parse_json(l, key, klen, val, vlen);
+    if (!j)
+        return HB_ECORRUPT;
+    int rc = HB_OK;
+    cat_meas *m = get_meas(d, p, (size_t)(end - p));
+    hb_fset *fs = m ? hb_fsets_find(&m->fsets, hb_buf_cstr(&l->b)) : NULL;
+    if (m && !fs)
+        fs = hb_fsets_add(&m->fsets, hb_buf_cstr(&l->b));
+    if (!fs)
+        rc = hb_err_set(l->err, HB_ENOMEM, "out of memory loading metadata key '%.*s'", (int)klen, key);
+    else if ((rc = load_field_types(l, j, &fs->fields)) == HB_ECORRUPT)
+        corrupt(l, key, klen, "malformed field types");
+    else if (rc)
+        rc = hb_err_set(l->err, HB_ENOMEM, "out of memory loading metadata key '%.*s'", (int)klen, key);
+    json_decref(j);
+    return rc;
+}
+
+static int load_rpseries(void *ctx, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    (void)val;
+    (void)vlen;
+    load_ctx *l = ctx;
+    const char *p = key + 9, *end = key + klen;
+    cat_db *d = key_database(l, &p, end);
+    if (!d)
+        return HB_OK;
+    if (hb_meta_key_take(&p, end, &l->b) || hb_meta_key_take(&p, end, &l->k))
+        return corrupt(l, key, klen, "malformed policy series key");
+    cat_series *se = hb_strmap_get(&d->series, p, (size_t)(end - p));
+    if (!se || !rpset_find(&d->rs, hb_buf_cstr(&l->b)))
+        return HB_OK;  /* unknown series or dropped policy */
+    int slot = hb_rpslots_get(&d->slots, hb_buf_cstr(&l->b));
+    if (slot == -2)
+        return hb_err_set(l->err, HB_ENOMEM, "out of memory loading metadata key '%.*s'", (int)klen, key);
+    if (slot >= 0)
+        se->rps |= (uint64_t)1 << slot;
+    return HB_OK;
+}
+
+static int probe_one(void *ctx, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    (void)key;
+    (void)klen;
+    (void)val;
+    (void)vlen;
+    ((load_ctx *)ctx)->probe_hit = 1;
+    return 1;  /* one is enough */
+}
+
+/* Whether the file registry lists a Parquet file of db.rp.meas: its keys
+ * are "pq:{db}:{rp}:{meas}:..." (app/file_registry.c), components escaped. */
+static int has_files(load_ctx *l, const char *db, const char *rp, const char *meas, size_t mlen, int *yes)
+{
+    hb_meta_port *kv = l->c->kv;
+    *yes = 0;
+    if (key_rp_prefix(&l->k, "pq", db, rp) || hb_meta_key_put(&l->k, meas, mlen) || hb_buf_putc(&l->k, ':'))
+        return hb_err_set(l->err, HB_ENOMEM, "out of memory migrating the catalog");
+    l->probe_hit = 0;
+    int rc = kv->scan(kv->self, l->k.data, l->k.len, probe_one, l, l->err);
+    if (rc && rc != 1)
+        return rc;
+    hb_err_clear(l->err);
+    *yes = l->probe_hit;
+    return HB_OK;
+}
+
+/* From the layout with one field set per measurement ("meas:" values with
+ * field types) to one per policy: a measurement's fields and series are
+ * given to every policy that holds Parquet files of it. Data still in the
+ * WAL registers its own policy when it is replayed. One synced batch, with
+ * LAYOUT_KEY, so the migration happens once. */
+static int migrate_layout(load_ctx *l)
+{
+    hb_catalog *c = l->c;
+    hb_meta_port *kv = c->kv;
+    int rc = HB_OK;
+    hb_meta_batch *b = kv->batch_new(kv->self);
+    if (!b)
+        goto nomem;
+    for (size_t i = 0; i < c->ndb; i++) {
+        cat_db *d = c->order[i];
+        for (size_t s = 0; s < d->meas.cap; s++) {
+            if (!hb_strmap_live(&d->meas.slots[s]))
+                continue;
+            cat_meas *m = d->meas.slots[s].val;
+            for (size_t r = 0; r < d->rs.n && m->legacy.count; r++) {
+                const char *rp = d->rs.v[r].name;
+                int yes;
+                if ((rc = has_files(l, d->name, rp, m->name, m->nlen, &yes)))
+                    goto out;
+                if (!yes || hb_fsets_find(&m->fsets, rp))
+                    continue;
+                hb_fset *fs = hb_fsets_add(&m->fsets, rp);
+                if (!fs)
+                    goto nomem;
+                for (size_t f = 0; f < m->legacy.cap; f++) {
+                    const hb_strmap_slot *fl = &m->legacy.slots[f];
+                    if (hb_strmap_live(fl) && hb_strmap_put(&fs->fields, fl->key, fl->klen, fl->val))
+                        goto nomem;
+                }
+                if (key_rpfields(&l->a, d->name, rp, m->name, m->nlen) ||
+                    batch_put_json(kv, b, &l->a, fset_json(fs), JSON_SORT_KEYS))
+                    goto nomem;
+                int slot = hb_rpslots_get(&d->slots, rp);
+                if (slot == -2)
+                    goto nomem;
+                for (size_t k = 0; k < m->nseries; k++) {
+                    cat_series *se = m->series[k];
+                    if (slot >= 0)
+                        se->rps |= (uint64_t)1 << slot;
+                    if (key_rpseries(&l->a, d->name, rp, (hb_slice){ m->name, m->nlen }, (hb_slice){ se->key, se->klen }) ||
+                        kv->batch_put(b, l->a.data, l->a.len, "", 0))
+                        goto nomem;
+                }
+            }
+            hb_strmap_free(&m->legacy);
+            hb_strmap_init(&m->legacy);
+            /* the types now live under "rpfields:" */
+            if (key_meas(&l->a, d->name, m->name, m->nlen) || batch_put_json(kv, b, &l->a, meas_json(m), JSON_SORT_KEYS))
+                goto nomem;
+        }
+    }
+    if (kv->batch_put(b, LAYOUT_KEY, strlen(LAYOUT_KEY), LAYOUT_RP, strlen(LAYOUT_RP)))
+        goto nomem;
+    rc = kv->batch_commit(kv->self, b, 1, l->err);
+    b = NULL;
+    goto out;
+nomem:
+    rc = hb_err_set(l->err, HB_ENOMEM, "out of memory migrating the catalog");
+out:
+    if (b)
+        kv->batch_free(b);
+    return rc;
 }
 
 static int cmp_db_seq(const void *a, const void *b)
@@ -2002,10 +2361,21 @@ int hb_catalog_open(hb_meta_port *kv, hb_catalog **out, hb_err *err)
     l.c = c;
     l.err = err;
 
+    rc = kv->get(kv->self, LAYOUT_KEY, strlen(LAYOUT_KEY), &cnt, &cntlen, err);
+    if (rc != HB_OK && rc != HB_ENOTFOUND)
+        goto out;
+    l.layout_rp = rc == HB_OK;
+    free(cnt);
+    cnt = NULL;
+    hb_err_clear(err);
     if ((rc = kv->scan(kv->self, "db:", 3, load_db, &l, err)) ||
         (rc = kv->scan(kv->self, "meas:", 5, load_meas, &l, err)) ||
         (rc = kv->scan(kv->self, "tag_val:", 8, load_tagval, &l, err)) ||
-        (rc = kv->scan(kv->self, "series:", 7, load_series, &l, err)))
+        (rc = kv->scan(kv->self, "series:", 7, load_series, &l, err)) ||
+        (rc = kv->scan(kv->self, "rpfields:", 9, load_rpfields, &l, err)) ||
+        (rc = kv->scan(kv->self, "rpseries:", 9, load_rpseries, &l, err)))
+        goto out;
+    if (!l.layout_rp && (rc = migrate_layout(&l)))
         goto out;
     if (c->ndb > 1)
         qsort(c->order, c->ndb, sizeof *c->order, cmp_db_seq);

@@ -1,5 +1,6 @@
 /* The metadata catalog: databases, retention policies, measurement schemas
- * (field types, tag keys), tag values and the series index.
+ * (tag keys; field types per retention policy), tag values and the series
+ * index (with the policies each series was written into).
  *
  * All of it is held in memory for the hot paths (write admission, SHOW) and
  * written through to a MetaPort (RocksDB on the server) with the seed §8 key
@@ -83,13 +84,17 @@ typedef struct hb_admit_result {
                             field type conflict: input field "f" on measurement "m" is type integer, already exists as type float */
 } hb_admit_result;
 
-/* For each point: check every field's type against the measurement schema
- * (types registered by earlier requests or earlier points of this batch);
- * a point with any conflicting field is dropped whole. New measurements,
- * fields, tag keys, tag values and series are registered durably (one synced
- * metadata batch) before returning, and each kept point gets its series_id.
- * Returns an error only for storage failures (nothing is admitted then). */
-int hb_catalog_admit(hb_catalog *c, const char *db, hb_point *pts, size_t n, hb_admit_result *res, hb_err *err);
+/* For each point written into policy rp (an existing policy's name): check
+ * every field's type against the measurement's field set in that policy
+ * (types registered by earlier requests or earlier points of this batch;
+ * other policies do not matter, as InfluxDB checks per shard); a point with
+ * any conflicting field is dropped whole. New measurements, fields, tag
+ * keys, tag values, series and the policy's series are registered durably
+ * (one synced metadata batch) before returning, and each kept point gets its
+ * series_id. Returns an error only for storage failures (nothing is admitted
+ * then). */
+int hb_catalog_admit(hb_catalog *c, const char *db, const char *rp, hb_point *pts, size_t n, hb_admit_result *res,
+                     hb_err *err);
 
 /* --- schema reads (for SHOW and the query engine) --- */
 typedef struct hb_field_info {
@@ -97,9 +102,15 @@ typedef struct hb_field_info {
     hb_ftype type;
 } hb_field_info;
 
-/* Sorted by name. Free the arrays with hb_strv_free / hb_field_info_free. */
+/* Sorted by name. Free the arrays with hb_strv_free / hb_field_info_free.
+ * Measurements, tag keys, tag values and series are the database's (InfluxDB's
+ * index is per database); fields are per retention policy (its field sets
+ * are per shard): list_rp_fields gives the fields written into policy rp
+ * (NULL or "": the default policy), list_fields the default policy's. */
 int hb_catalog_list_measurements(hb_catalog *c, const char *db, char ***names, size_t *n, hb_err *err);
 int hb_catalog_list_fields(hb_catalog *c, const char *db, const char *meas, hb_field_info **out, size_t *n, hb_err *err);
+int hb_catalog_list_rp_fields(hb_catalog *c, const char *db, const char *rp, const char *meas, hb_field_info **out,
+                              size_t *n, hb_err *err);
 void hb_field_info_free(hb_field_info *v, size_t n);
 int hb_catalog_list_tag_keys(hb_catalog *c, const char *db, const char *meas, char ***keys, size_t *n, hb_err *err);
 int hb_catalog_list_tag_values(hb_catalog *c, const char *db, const char *meas, const char *key, char ***vals, size_t *n, hb_err *err);
@@ -117,6 +128,9 @@ typedef int (*hb_series_visit_fn)(void *ctx, const char *meas, size_t meas_len, 
                                   uint64_t id);
 int hb_catalog_foreach_series(hb_catalog *c, const char *db, const char *meas, hb_series_visit_fn fn, void *ctx,
                               hb_err *err);
+/* The same, only the series written into policy rp (rp NULL: all). */
+int hb_catalog_foreach_rp_series(hb_catalog *c, const char *db, const char *rp, const char *meas,
+                                 hb_series_visit_fn fn, void *ctx, hb_err *err);
 /* Number of series of db (meas NULL) or of one measurement (0 if unknown). */
 int hb_catalog_count_series(hb_catalog *c, const char *db, const char *meas, uint64_t *n, hb_err *err);
 /* 1 if the measurement's tag key has the value, 0 if the key exists without

@@ -200,7 +200,7 @@ void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res)
     }
     hb_admit_result adm;
     memset(&adm, 0, sizeof adm);
-    if ((rc = hb_catalog_admit(s->catalog, req->db, lp.points, n, &adm, &err))) {
+    if ((rc = hb_catalog_admit(s->catalog, req->db, rp, lp.points, n, &adm, &err))) {
         fail(res, 500, "%s", err.msg);
         goto out;
     }
@@ -250,7 +250,7 @@ static int replay_one(void *ctx, uint64_t seq, const void *data, size_t len, hb_
     if (hb_catalog_rp_wal_floor(rc->s->catalog, db, rp, &floor) || seq <= floor)
         return HB_OK;
     hb_admit_result adm;
-    if ((r = hb_catalog_admit(rc->s->catalog, db, b.points, b.npoints, &adm, err)))
+    if ((r = hb_catalog_admit(rc->s->catalog, db, rp, b.points, b.npoints, &adm, err)))
         return r;
     if (adm.dropped)
         hb_log_warn("WAL replay: record %llu: %zu points conflict with the current schema and were skipped: %s",

@@ -330,7 +330,7 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
             x->sr->shape = sh == HB_SHOW_EMITTER           ? HB_SHAPE_EMITTER
                            : sh == HB_SHOW_RESULT_PER_SERIES ? HB_SHAPE_RESULT_PER_SERIES
                                                              : HB_SHAPE_ONE_RESULT;
-            return hb_show_exec(x->qs->svc->catalog, st, x->req->db, x->res, x->sr, &x->err);
+            return hb_show_exec_rp(x->qs->svc->catalog, st, x->req->db, x->req->rp, x->res, x->sr, &x->err);
         }
         return hb_err_set(&x->err, HB_EUNSUPP, "%s is not implemented yet", hb_iql_stmt_kind_name(st->kind));
     }

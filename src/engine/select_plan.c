@@ -47,7 +47,7 @@ static int add_meas(sel_plan *p, size_t *cap, const char *db, const char *rp, co
     size_t nf = 0;
     char **tags = NULL;
     size_t nt = 0;
-    if (hb_catalog_list_fields(cat, db, name, &fields, &nf, err) == HB_OK) {
+    if (hb_catalog_list_rp_fields(cat, db, rp, name, &fields, &nf, err) == HB_OK) {
         m->fields = fields;
         m->nfields = nf;
     }

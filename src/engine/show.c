@@ -105,6 +105,8 @@ int sh_source_dbs(sh_ctx *x, const hb_iql_show *sh, const char *default_db, sh_d
         rps[i] = m && m->rp.n ? sh_strdup(x, m->rp.p, m->rp.n) : NULL;
         if (!names[i] || (m && m->rp.n && !rps[i]))
             return sh_nomem(x);
+        if (!rps[i] && !(m && m->database.n))
+            rps[i] = x->default_rp;   /* the rp parameter, as for SELECT */
         if ((rc = require_db(x, names[i])))
             return rc;
     }
@@ -115,6 +117,8 @@ int sh_source_dbs(sh_ctx *x, const hb_iql_show *sh, const char *default_db, sh_d
         sh_db *d;
         if ((rc = sh_db_get(x, names[i], &d)))
             return rc;
+        if (!d->rp && !(d->rp = sh_strdup(x, rp, strlen(rp))))
+            return sh_nomem(x);
         size_t j = 0;
         while (j < k && dbs[j] != d)
             j++;
@@ -606,6 +610,9 @@ static int show_series(sh_ctx *x, const hb_iql_show *sh, const char *default_db)
     cond = sh_strip(x, cond, SH_DROP_SYSTEM_BUT_NAME);
     if (x->err->code || (rc = sh_sources_cond(x, sh->sources, sh->nsources, cond, &full)))
         return x->err->code;
+    /* bounded by time, influxd reads the policy's shards, not its index */
+    for (size_t d = 0; d < ndbs; d++)
+        dbs[d]->series_in_rp = timed;
     for (size_t d = 0; d < ndbs && !rc; d++)
         for (size_t i = 0; i < dbs[d]->nmeas && !rc; i++)
             rc = matching_series(x, &dbs[d]->meas[i], full, &keys, &n, &cap);
@@ -683,6 +690,12 @@ hb_show_shape hb_show_result_shape(const hb_iql_stmt *st)
 int hb_show_exec(hb_catalog *cat, const hb_iql_stmt *st, const char *default_db, hb_query_result *res,
                  hb_stmt_result *sr, hb_err *err)
 {
+    return hb_show_exec_rp(cat, st, default_db, NULL, res, sr, err);
+}
+
+int hb_show_exec_rp(hb_catalog *cat, const hb_iql_stmt *st, const char *default_db, const char *default_rp,
+                    hb_query_result *res, hb_stmt_result *sr, hb_err *err)
+{
     if (!hb_show_handles(st->kind))
         return hb_err_set(err, HB_EUNSUPP, "%s is not implemented yet", hb_iql_stmt_kind_name(st->kind));
     sh_ctx x;
@@ -691,6 +704,7 @@ int hb_show_exec(hb_catalog *cat, const hb_iql_stmt *st, const char *default_db,
     x.res = res;
     x.sr = sr;
     x.err = err;
+    x.default_rp = default_rp && *default_rp ? default_rp : NULL;
     hb_err_clear(err);
     hb_arena_init(&x.a, 64 * 1024, HB_QUERY_ARENA_MAX);
     struct timespec ts;

@@ -43,6 +43,11 @@
  * allocated from res. */
 int hb_show_exec(hb_catalog *cat, const hb_iql_stmt *st, const char *default_db, hb_query_result *res,
                  hb_stmt_result *sr, hb_err *err);
+/* The same with the request's rp parameter (NULL or "" = none): the policy
+ * of sources that name no database or policy, where the answer depends on
+ * one (SHOW FIELD KEYS, SHOW SERIES bounded by time). */
+int hb_show_exec_rp(hb_catalog *cat, const hb_iql_stmt *st, const char *default_db, const char *default_rp,
+                    hb_query_result *res, hb_stmt_result *sr, hb_err *err);
 
 /* True for the statement kinds hb_show_exec answers. */
 int hb_show_handles(hb_iql_stmt_kind kind);

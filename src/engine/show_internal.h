@@ -48,6 +48,11 @@ typedef struct sh_meas {
 
 struct sh_db {
     const char *name;
+    const char *rp;    /* the retention policy of the statement's first source
+                          on this database (NULL: the default); field keys
+                          are per policy */
+    int series_in_rp;  /* load only the series written into rp (SHOW SERIES
+                          with a time condition reads the policy's shards) */
     sh_meas *meas;     /* sorted by name (bytewise) */
     size_t nmeas;
 };
@@ -64,6 +69,7 @@ typedef struct sh_ctx {
     size_t ndbs, capdbs;
     sh_regex *rx;      /* compiled regexes by AST node */
     int64_t now;       /* now() for time conditions, ns */
+    const char *default_rp; /* the request's rp parameter (NULL: none) */
 } sh_ctx;
 
 /* The database (measurement names loaded); HB_ENOTFOUND with InfluxDB's

@@ -97,7 +97,8 @@ int sh_meas_load_series(sh_ctx *x, sh_meas *m)
         return sh_nomem(x);
     load_ctx l = { x, m, (size_t)n, 0 };
     m->nseries = 0;
-    rc = hb_catalog_foreach_series(x->cat, m->db->name, m->name, load_one, &l, x->err);
+    rc = hb_catalog_foreach_rp_series(x->cat, m->db->name, m->db->series_in_rp ? (m->db->rp ? m->db->rp : "") : NULL,
+                                      m->name, load_one, &l, x->err);
     if (l.oom)
         return sh_nomem(x);
     if (rc)
@@ -133,7 +134,7 @@ int sh_meas_load_fields(sh_ctx *x, sh_meas *m)
         return HB_OK;
     hb_field_info *f = NULL;
     size_t n = 0;
-    int rc = hb_catalog_list_fields(x->cat, m->db->name, m->name, &f, &n, x->err);
+    int rc = hb_catalog_list_rp_fields(x->cat, m->db->name, m->db->rp, m->name, &f, &n, x->err);
     if (rc)
         return rc;
     m->fields = hb_arena_alloc(&x->a, (n ? n : 1) * sizeof *m->fields);

@@ -28,7 +28,7 @@ static void write_lp(const char *db, const char *body)
     hb_err e;
     hb_admit_result ar;
     if (hb_lp_parse(body, strlen(body), &o, &a, &r, &e) == 0)
-        (void)hb_catalog_admit(cat, db, r.points, r.npoints, &ar, &e);
+        (void)hb_catalog_admit(cat, db, "autogen", r.points, r.npoints, &ar, &e);
     hb_buf_free(&r.errors);
     hb_arena_free(&a);
 }

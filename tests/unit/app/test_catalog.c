@@ -145,12 +145,16 @@ static const char *measurements(hb_catalog *c, const char *db)
     return join(v, n);
 }
 
-static const char *fields(hb_catalog *c, const char *db, const char *m)
+/* "name:type|..." of the default policy (rp NULL) or of rp. */
+static const char *rp_fields(hb_catalog *c, const char *db, const char *rp, const char *m)
 {
     hb_err e;
     hb_field_info *v;
     size_t n;
-    assert_int_equal(hb_catalog_list_fields(c, db, m, &v, &n, &e), HB_OK);
+    if (rp)
+        assert_int_equal(hb_catalog_list_rp_fields(c, db, rp, m, &v, &n, &e), HB_OK);
+    else
+        assert_int_equal(hb_catalog_list_fields(c, db, m, &v, &n, &e), HB_OK);
     listbuf[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         size_t l = strlen(listbuf);
@@ -159,6 +163,8 @@ static const char *fields(hb_catalog *c, const char *db, const char *m)
     hb_field_info_free(v, n);
     return listbuf;
 }
+
+static const char *fields(hb_catalog *c, const char *db, const char *m) { return rp_fields(c, db, NULL, m); }
 
 static const char *tag_keys(hb_catalog *c, const char *db, const char *m)
 {
@@ -218,6 +224,19 @@ static const char *join_visited(visit_ctx *v)
         free(v->items[i]);
     }
     return listbuf;
+}
+
+/* The series of db (m NULL) or m written into rp, as "meas:key:id". */
+static const char *visit_rp(hb_catalog *c, const char *db, const char *rp, const char *m)
+{
+    visit_ctx v = { { 0 }, 0, 0 };
+    hb_err e;
+    int rc = hb_catalog_foreach_rp_series(c, db, rp, m, visit_fn, &v, &e);
+    if (rc) {
+        snprintf(listbuf, sizeof listbuf, "ERR:%s", e.msg);
+        return listbuf;
+    }
+    return join_visited(&v);
 }
 
 static const char *visit(hb_catalog *c, const char *db, const char *m)
@@ -335,8 +354,22 @@ static hb_admit_result admit(hb_catalog *c, const char *db, pbuf *b)
     hb_err e;
     hb_admit_result r;
     memset(&r, 0x55, sizeof r);
-    int rc = hb_catalog_admit(c, db, b->pts, b->n, &r, &e);
+    char rp[256];
+    if (hb_catalog_resolve_rp(c, db, NULL, rp, sizeof rp, &e))
+        snprintf(rp, sizeof rp, "autogen");
+    int rc = hb_catalog_admit(c, db, rp, b->pts, b->n, &r, &e);
     if (rc)
+        fail_msg("admit failed: %s", e.msg);
+    return r;
+}
+
+/* Admission into policy rp. */
+static hb_admit_result admit_rp(hb_catalog *c, const char *db, const char *rp, pbuf *b)
+{
+    hb_err e;
+    hb_admit_result r;
+    memset(&r, 0x55, sizeof r);
+    if (hb_catalog_admit(c, db, rp, b->pts, b->n, &r, &e))
         fail_msg("admit failed: %s", e.msg);
     return r;
 }
@@ -752,7 +785,7 @@ static void test_admit_registers_schema(void **state)
     assert_int_equal(b2.pts[1].series_id, 1);
     /* missing database */
     hb_admit_result r2;
-    assert_int_equal(hb_catalog_admit(f->c, "nodb", b2.pts, b2.n, &r2, &e), HB_ENOTFOUND);
+    assert_int_equal(hb_catalog_admit(f->c, "nodb", "autogen", b2.pts, b2.n, &r2, &e), HB_ENOTFOUND);
     assert_string_equal(e.msg, "database not found: nodb");
     char **v;
     size_t n;
@@ -1085,7 +1118,7 @@ static void test_storage_failure_rolls_back(void **state)
     pt(&b, "disk", "dev=sda", "free:I");
     pt(&b, "cpu", "host=a", "v:I");  /* a conflict: its reason must not leak */
     hb_admit_result r;
-    assert_int_equal(hb_catalog_admit(c, "w", b.pts, b.n, &r, &e), HB_EIO);
+    assert_int_equal(hb_catalog_admit(c, "w", "autogen", b.pts, b.n, &r, &e), HB_EIO);
     assert_string_equal(e.msg, "metadata store /x: write: injected");
     assert_int_equal(r.accepted, 0);
     assert_int_equal(r.dropped, 0);
@@ -1143,7 +1176,7 @@ static void *thr_main(void *p)
         pt(b, "cpu", tags, "v:F");
         hb_admit_result r;
         hb_err e;
-        if (hb_catalog_admit(t->c, "db", b->pts, b->n, &r, &e) || r.accepted != 2) {
+        if (hb_catalog_admit(t->c, "db", "autogen", b->pts, b->n, &r, &e) || r.accepted != 2) {
             free(b);
             return (void *)1;
         }
@@ -1216,13 +1249,16 @@ static void test_stored_keys_and_values(void **state)
     admit(f->c, "w", &b);
     assert_int_equal(f->kv.scan(f->kv.self, "", 0, keys_fn, &k, &e), HB_OK);
     assert_string_equal(k.out,
+                        "catalog:layout=2\n"
                         "catalog:next_series_id=2\n"
                         "db:w={\"name\":\"w\",\"created_seq\":1,\"default_retention_policy\":\"autogen\","
                         "\"retention_policies\":[{\"name\":\"autogen\",\"duration_ns\":0,"
                         "\"shard_group_duration_ns\":604800000000000,\"replication\":1,\"wal_floor\":0},{\"name\":\"r\","
                         "\"duration_ns\":86400000000000,\"shard_group_duration_ns\":3600000000000,\"replication\":1,"
                         "\"wal_floor\":0}]}\n"
-                        "meas:w:cpu={\"field_types\":{\"n\":1,\"v\":0},\"name\":\"cpu\",\"tag_keys\":[\"host\"]}\n"
+                        "meas:w:cpu={\"field_types\":{},\"name\":\"cpu\",\"tag_keys\":[\"host\"]}\n"
+                        "rpfields:w:autogen:cpu={\"field_types\":{\"n\":1,\"v\":0}}\n"
+                        "rpseries:w:autogen:cpu:cpu,host=a=\n"
                         "series:w:cpu:cpu,host=a=1\n"
                         "tag_val:w:cpu:host:a=\n");
 }
@@ -1345,6 +1381,211 @@ static void test_reopen_rocksdb_restores_everything(void **state)
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* ================= per-policy field sets and series ================= */
+
+/* influxd 1.6.7 checks types per shard: after
+ *   INSERT INTO autogen m,h=a f=1.5 ; INSERT INTO two m,h=b f=2i,s="x"
+ * both are accepted, SHOW FIELD KEYS FROM two.m is f integer, s string and
+ * SHOW FIELD KEYS (the default policy) f float. */
+static void test_fields_per_policy(void **state)
+{
+    fx *f = *state;
+    hb_rp_spec s = spec("two");
+    assert_string_equal(create_db(f->c, "d", NULL), OK);
+    assert_string_equal(create_rp(f->c, "d", repl(&s, 1)), OK);
+    pbuf a = { 0 };
+    pt(&a, "m", "h=a", "f:F");
+    hb_admit_result r = admit_rp(f->c, "d", "autogen", &a);
+    assert_int_equal(r.accepted, 1);
+    pbuf b = { 0 };
+    pt(&b, "m", "h=b", "f:I,s:S");
+    r = admit_rp(f->c, "d", "two", &b);
+    assert_int_equal(r.accepted, 1);
+    assert_int_equal(r.dropped, 0);
+    assert_string_equal(rp_fields(f->c, "d", "autogen", "m"), "f:float");
+    assert_string_equal(rp_fields(f->c, "d", "two", "m"), "f:integer|s:string");
+    assert_string_equal(fields(f->c, "d", "m"), "f:float");
+    assert_string_equal(rp_fields(f->c, "d", "", "m"), "f:float");
+    /* within a policy the first type still wins */
+    pbuf c = { 0 };
+    pt(&c, "m", "h=b", "f:F");
+    r = admit_rp(f->c, "d", "two", &c);
+    assert_int_equal(r.dropped, 1);
+    assert_string_equal(r.reason, "field type conflict: input field \"f\" on measurement \"m\" is type float, "
+                                  "already exists as type integer");
+    /* the series is one, with one id, in both policies */
+    assert_int_equal(a.pts[0].series_id, 1);
+    assert_string_equal(visit_rp(f->c, "d", "autogen", NULL), "m:m,h=a:1");
+    assert_string_equal(visit_rp(f->c, "d", "two", "m"), "m:m,h=b:2");
+    assert_string_equal(visit_rp(f->c, "d", NULL, NULL), "m:m,h=a:1|m:m,h=b:2");
+    /* a known series written into another policy joins it */
+    pbuf d = { 0 };
+    pt(&d, "m", "h=a", "g:B");
+    r = admit_rp(f->c, "d", "two", &d);
+    assert_int_equal(r.accepted, 1);
+    assert_int_equal(d.pts[0].series_id, 1);
+    assert_string_equal(visit_rp(f->c, "d", "two", NULL), "m:m,h=a:1|m:m,h=b:2");
+    assert_string_equal(rp_fields(f->c, "d", "two", "m"), "f:integer|g:boolean|s:string");
+    assert_string_equal(fields(f->c, "d", "m"), "f:float");
+}
+
+/* A point dropped for a conflict still puts its series into the policy
+ * (influxd creates series before it checks fields). */
+static void test_dropped_point_joins_policy(void **state)
+{
+    fx *f = *state;
+    hb_rp_spec s = spec("two");
+    assert_string_equal(create_db(f->c, "d", NULL), OK);
+    assert_string_equal(create_rp(f->c, "d", repl(&s, 1)), OK);
+    pbuf a = { 0 };
+    pt(&a, "m", "h=a", "f:F");
+    admit_rp(f->c, "d", "two", &a);
+    pbuf b = { 0 };
+    pt(&b, "m", "h=b", "f:I");
+    hb_admit_result r = admit_rp(f->c, "d", "two", &b);
+    assert_int_equal(r.dropped, 1);
+    assert_string_equal(visit_rp(f->c, "d", "two", NULL), "m:m,h=a:1|m:m,h=b:2");
+    assert_string_equal(visit_rp(f->c, "d", "autogen", NULL), "");
+}
+
+static void test_drop_policy_forgets_its_fields_and_series(void **state)
+{
+    fx *f = *state;
+    hb_err e;
+    hb_rp_spec s = spec("two");
+    assert_string_equal(create_db(f->c, "d", NULL), OK);
+    assert_string_equal(create_rp(f->c, "d", repl(&s, 1)), OK);
+    pbuf a = { 0 };
+    pt(&a, "m", "h=a", "f:F");
+    admit_rp(f->c, "d", "autogen", &a);
+    pbuf b = { 0 };
+    pt(&b, "m", "h=b", "f:I");
+    admit_rp(f->c, "d", "two", &b);
+    assert_string_equal(drop_rp(f->c, "d", "two"), OK);
+    keys_ctx k = { { 0 } };
+    assert_int_equal(f->kv.scan(f->kv.self, "rp", 2, keys_fn, &k, &e), HB_OK);
+    assert_string_equal(k.out, "rpfields:d:autogen:m={\"field_types\":{\"f\":0}}\n"
+                               "rpseries:d:autogen:m:m,h=a=\n");
+    /* a new namesake starts empty: another type is fine there */
+    s = spec("two");
+    assert_string_equal(create_rp(f->c, "d", repl(&s, 1)), OK);
+    assert_string_equal(rp_fields(f->c, "d", "two", "m"), "");
+    assert_string_equal(visit_rp(f->c, "d", "two", NULL), "");
+    pbuf c = { 0 };
+    pt(&c, "m", "h=a", "f:S");
+    hb_admit_result r = admit_rp(f->c, "d", "two", &c);
+    assert_int_equal(r.accepted, 1);
+    assert_string_equal(rp_fields(f->c, "d", "two", "m"), "f:string");
+    assert_string_equal(visit_rp(f->c, "d", "two", NULL), "m:m,h=a:1");
+}
+
+/* The per-policy sets and memberships survive a reopen. */
+static void test_reopen_keeps_policy_sets(void **state)
+{
+    hb_err e;
+    hb_meta_port kv;
+    hb_catalog *c;
+    char dir[] = "/tmp/hb_catalog_test_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(hb_meta_rocksdb_open(dir, &kv, &e), HB_OK);
+    assert_int_equal(hb_catalog_open(&kv, &c, &e), HB_OK);
+    assert_string_equal(create_db(c, "d", NULL), OK);
+    hb_rp_spec s = spec("t:w");  /* a name that needs escaping in the keys */
+    assert_string_equal(create_rp(c, "d", repl(&s, 1)), OK);
+    pbuf a = { 0 };
+    pt(&a, "m", "h=a", "f:F");
+    admit_rp(c, "d", "autogen", &a);
+    pbuf b = { 0 };
+    pt(&b, "m", "h=b", "f:I,x\xff:S");
+    admit_rp(c, "d", "t:w", &b);
+    hb_catalog_close(c);
+    kv.close(kv.self);
+
+    assert_int_equal(hb_meta_rocksdb_open(dir, &kv, &e), HB_OK);
+    assert_int_equal(hb_catalog_open(&kv, &c, &e), HB_OK);
+    assert_string_equal(rp_fields(c, "d", "autogen", "m"), "f:float");
+    assert_string_equal(rp_fields(c, "d", "t:w", "m"), "f:integer|x\xff:string");
+    assert_string_equal(visit_rp(c, "d", "autogen", NULL), "m:m,h=a:1");
+    assert_string_equal(visit_rp(c, "d", "t:w", NULL), "m:m,h=b:2");
+    pbuf g = { 0 };
+    pt(&g, "m", "h=c", "f:F");
+    hb_admit_result r = admit_rp(c, "d", "t:w", &g);
+    assert_int_equal(r.dropped, 1);
+    hb_catalog_close(c);
+    kv.close(kv.self);
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void put_raw(hb_meta_port *kv, const char *k, const char *v)
+{
+    hb_err e;
+    hb_meta_batch *b = kv->batch_new(kv->self);
+    assert_int_equal(kv->batch_put(b, k, strlen(k), v, strlen(v)), HB_OK);
+    assert_int_equal(kv->batch_commit(kv->self, b, 0, &e), HB_OK);
+}
+
+/* A store written before field sets were per policy: "meas:" holds the
+ * types, no "catalog:layout". At open the types and series go to every
+ * policy with Parquet files of the measurement ("pq:" keys), once. */
+static void test_upgrade_from_one_schema_per_measurement(void **state)
+{
+    fx *f = *state;
+    hb_err e;
+    hb_catalog_close(f->c);
+    f->c = NULL;
+    hb_meta_batch *mb = f->kv.batch_new(f->kv.self);  /* the fixture's open wrote it */
+    assert_int_equal(f->kv.batch_del(mb, "catalog:layout", 14), HB_OK);
+    assert_int_equal(f->kv.batch_commit(f->kv.self, mb, 0, &e), HB_OK);
+    put_raw(&f->kv, "db:w", "{\"name\":\"w\",\"created_seq\":1,\"default_retention_policy\":\"autogen\","
+                           "\"retention_policies\":[{\"name\":\"autogen\",\"duration_ns\":0,"
+                           "\"shard_group_duration_ns\":604800000000000,\"replication\":1},{\"name\":\"r\","
+                           "\"duration_ns\":0,\"shard_group_duration_ns\":604800000000000,\"replication\":1},"
+                           "{\"name\":\"empty\",\"duration_ns\":0,\"shard_group_duration_ns\":604800000000000,"
+                           "\"replication\":1}]}");
+    put_raw(&f->kv, "meas:w:cpu", "{\"field_types\":{\"n\":1,\"v\":0},\"name\":\"cpu\",\"tag_keys\":[\"host\"]}");
+    put_raw(&f->kv, "meas:w:mem", "{\"field_types\":{\"u\":0},\"name\":\"mem\",\"tag_keys\":[]}");
+    put_raw(&f->kv, "series:w:cpu:cpu,host=a", "1");
+    put_raw(&f->kv, "series:w:cpu:cpu,host=b", "2");
+    put_raw(&f->kv, "series:w:mem:mem", "3");
+    put_raw(&f->kv, "tag_val:w:cpu:host:a", "");
+    put_raw(&f->kv, "tag_val:w:cpu:host:b", "");
+    put_raw(&f->kv, "catalog:next_series_id", "4");
+    put_raw(&f->kv, "pq:w:autogen:cpu:0000000000000001:1", "{}");
+    put_raw(&f->kv, "pq:w:r:cpu:0000000000000002:2", "{}");
+    put_raw(&f->kv, "pq:w:r:mem:0000000000000002:3", "{}");
+    put_raw(&f->kv, "pq:w:rx:mem:0000000000000002:4", "{}");  /* "rx" is not "r" */
+    assert_int_equal(hb_catalog_open(&f->kv, &f->c, &e), HB_OK);
+    assert_string_equal(rp_fields(f->c, "w", "autogen", "cpu"), "n:integer|v:float");
+    assert_string_equal(rp_fields(f->c, "w", "r", "cpu"), "n:integer|v:float");
+    assert_string_equal(rp_fields(f->c, "w", "empty", "cpu"), "");
+    assert_string_equal(rp_fields(f->c, "w", "autogen", "mem"), "");
+    assert_string_equal(rp_fields(f->c, "w", "r", "mem"), "u:float");
+    assert_string_equal(visit_rp(f->c, "w", "autogen", NULL), "cpu:cpu,host=a:1|cpu:cpu,host=b:2");
+    assert_string_equal(visit_rp(f->c, "w", "r", NULL), "cpu:cpu,host=a:1|cpu:cpu,host=b:2|mem:mem:3");
+    assert_string_equal(tag_values(f->c, "w", "cpu", "host"), "a|b");
+    keys_ctx k = { { 0 } };
+    assert_int_equal(f->kv.scan(f->kv.self, "", 0, keys_fn, &k, &e), HB_OK);
+    assert_non_null(strstr(k.out, "catalog:layout=2\n"));
+    assert_non_null(strstr(k.out, "meas:w:cpu={\"field_types\":{},\"name\":\"cpu\",\"tag_keys\":[\"host\"]}\n"));
+    assert_non_null(strstr(k.out, "rpfields:w:r:mem={\"field_types\":{\"u\":0}}\n"));
+    assert_non_null(strstr(k.out, "rpseries:w:autogen:cpu:cpu,host=b=\n"));
+    assert_null(strstr(k.out, "rpseries:w:autogen:mem"));
+    /* reopened, the migrated layout is read as is (nothing is migrated twice) */
+    hb_catalog_close(f->c);
+    put_raw(&f->kv, "pq:w:empty:cpu:0000000000000003:5", "{}");
+    assert_int_equal(hb_catalog_open(&f->kv, &f->c, &e), HB_OK);
+    assert_string_equal(rp_fields(f->c, "w", "empty", "cpu"), "");
+    assert_string_equal(rp_fields(f->c, "w", "r", "cpu"), "n:integer|v:float");
+    assert_string_equal(visit_rp(f->c, "w", "r", "mem"), "mem:mem:3");
+    /* WAL replay after the upgrade registers what was not flushed yet */
+    pbuf b = { 0 };
+    pt(&b, "mem", "", "u:F");
+    hb_admit_result r = admit_rp(f->c, "w", "autogen", &b);
+    assert_int_equal(r.accepted, 1);
+    assert_int_equal(b.pts[0].series_id, 3);
+    assert_string_equal(rp_fields(f->c, "w", "autogen", "mem"), "u:float");
+}
+
 static void test_corrupt_value_is_reported(void **state)
 {
     fx *f = *state;
@@ -1389,6 +1630,11 @@ int main(void)
         T(test_drop_database_removes_keys),
         cmocka_unit_test(test_reopen_rocksdb_restores_everything),
         T(test_corrupt_value_is_reported),
+        T(test_fields_per_policy),
+        T(test_dropped_point_joins_policy),
+        T(test_drop_policy_forgets_its_fields_and_series),
+        cmocka_unit_test(test_reopen_keeps_policy_sets),
+        T(test_upgrade_from_one_schema_per_measurement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

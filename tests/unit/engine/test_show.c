@@ -70,7 +70,10 @@ static void write_lp(fx *f, const char *db, const char *body)
     if (r.nfailed)
         fail_msg("bad line protocol: %s", hb_buf_cstr(&r.errors));
     hb_admit_result ar;
-    if (hb_catalog_admit(f->c, db, r.points, r.npoints, &ar, &e))
+    char rp[256];
+    if (hb_catalog_resolve_rp(f->c, db, NULL, rp, sizeof rp, &e))
+        snprintf(rp, sizeof rp, "autogen");
+    if (hb_catalog_admit(f->c, db, rp, r.points, r.npoints, &ar, &e))
         fail_msg("admit: %s", e.msg);
     hb_buf_free(&r.errors);
     hb_arena_free(&a);
