@@ -533,8 +533,23 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
     int single_selector = ncalls == 1 && nsel == 1 && !p->interval;
     if (g->nb > 1)
         qsort(g->list, g->nb, sizeof *g->list, cmp_bucket);
+    /* integral() streams over the windows (select_integral.c); when it is
+     * the only function, influxd fills nothing: only windows it gave a
+     * value come out, whatever fill() says */
+    size_t nint = 0, nfn = 0;
+    for (size_t i = 0; p->interval && i < x->ntot; i++) {
+        if (x->cols[i].aux || x->cols[i].expr)
+            continue;
+        nfn++;
+        if (x->cols[i].fn != FN_INTEGRAL)
+            continue;
+        nint++;
+        if (agg_integral_windows(p, &x->cols[i], i, g->list, g->nb))
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+    }
+    int only_integral = nint && nint == nfn;
     int64_t first = 0, last = 0, step = p->interval ? p->interval : 1;
-    int fill_none = p->s->fill == HB_IQL_FILL_NONE;
+    int fill_none = p->s->fill == HB_IQL_FILL_NONE || only_integral;
     if (p->interval) {
         first = bucket_of(p, p->has_tmin ? p->tmin : x->min_seen);
         last = bucket_of(p, p->has_tmax ? p->tmax : p->env->now);
@@ -586,6 +601,13 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
             walk_end = sel_window_next(p, &w, &woff, down);
         if (!b && fill_none)
             continue;
+        if (only_integral) {   /* a window integral() gave no value: no row */
+            int has = 0;
+            for (size_t i = 0; b && i < x->ntot && !has; i++)
+                has = !x->cols[i].aux && !x->cols[i].expr && b->st[i].n;
+            if (!has)
+                continue;
+        }
         if (o->nrows == o->cap) {
             size_t nc = o->cap ? o->cap * 2 : 16;
             hb_value *nv = realloc(o->rows, nc * width * sizeof *nv);

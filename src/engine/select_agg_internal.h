@@ -34,6 +34,8 @@ typedef struct agg_state {
                                    InfluxDB does; mean() divides it: exact where InfluxDB's float
                                    sum is, closer to the truth past 2^53) */
     hb_vkind kind;              /* kind of the inputs */
+    int windowed;               /* integral() with GROUP BY time: 2 = fsum holds the window's value
+                                   (select_integral.c) */
     hb_value sel;               /* min/max/first/last */
     int64_t sel_t;
     hb_value lo, hi;            /* spread */
@@ -101,6 +103,24 @@ int agg_plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, size_t *nt
 int agg_reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row);
 /* The reducer's result; selectors set *sel_time to the selected point's time. */
 hb_value agg_finish(const agg_col *c, agg_state *s, int64_t *sel_time);
+/* sel_compare's order: numbers, strings bytewise, false < true. */
+int agg_vcmp(const hb_value *a, const hb_value *b);
+/* first() and last() between two points at the same time (of different
+ * series), as influxd's FirstReduce/LastReduce decide: the larger value
+ * wins, except that first() of booleans prefers false. 1 when v beats the
+ * selected cur. */
+static inline int agg_tie_wins(agg_fn fn, const hb_value *v, const hb_value *cur)
+{
+    int c = agg_vcmp(v, cur);
+    return fn == FN_FIRST && v->kind == HB_V_BOOL ? c < 0 : c > 0;
+}
+/* ---- integral() (select_integral.c) ----
+ * The area of s's points (or its window's value, see below). */
+hb_value agg_integral(const agg_col *c, const agg_state *s);
+/* With GROUP BY time: column col of a group's buckets list[0..nb) (by
+ * start) integrated as influxd streams them through one reducer; a bucket
+ * left without a value gets n = 0. HB_ENOMEM. */
+int agg_integral_windows(const sel_plan *p, const agg_col *c, size_t col, agg_bucket *const *list, size_t nb);
 /* ---- tz() near offset changes (select_agg_tz.c) ----
  * influxd's reducer puts a point in the window of the first point it saw
  * as long as the point is before that window's end; where windows are
@@ -132,7 +152,6 @@ int agg_sum_ok(const agg_col *c, const sel_bind *b);
 void agg_sum_apply(const agg_col *c, agg_state *s, hb_ftype type, const hb_run_sum *rs);
 /* 1 for a call that aggregates (not row-wise math). */
 int agg_is_call(const hb_iql_expr *e);
-int agg_vcmp(const hb_value *a, const hb_value *b);
 double agg_num(const hb_value *v);
 
 #endif

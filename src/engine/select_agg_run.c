@@ -114,18 +114,21 @@ void agg_span(const agg_col *c, agg_state *s, hb_ftype type, const hb_pq_colvec 
         }
         return;
     }
-    case FN_FIRST:
-        if (fresh || t[first] < s->sel_t) {
-            s->sel = cell(type, v->values, first);
+    case FN_FIRST: {
+        hb_value x = cell(type, v->values, first);
+        if (fresh || t[first] < s->sel_t || (t[first] == s->sel_t && agg_tie_wins(FN_FIRST, &x, &s->sel))) {
+            s->sel = x;
             s->sel_t = t[first];
         }
         return;
+    }
     case FN_LAST: {
         size_t r = e - 1;
         while (!valid_at(v->valid, r))
             r--;
-        if (fresh || t[r] >= s->sel_t) {
-            s->sel = cell(type, v->values, r);
+        hb_value x = cell(type, v->values, r);
+        if (fresh || t[r] > s->sel_t || (t[r] == s->sel_t && agg_tie_wins(FN_LAST, &x, &s->sel))) {
+            s->sel = x;
             s->sel_t = t[r];
         }
         return;
@@ -169,18 +172,22 @@ void agg_sum_apply(const agg_col *c, agg_state *s, hb_ftype type, const hb_run_s
         }
         return;
     }
-    case FN_FIRST:
-        if (fresh || rs->tfirst < s->sel_t) {
-            s->sel = num_value(type, rs->first);
+    case FN_FIRST: {
+        hb_value x = num_value(type, rs->first);
+        if (fresh || rs->tfirst < s->sel_t || (rs->tfirst == s->sel_t && agg_tie_wins(FN_FIRST, &x, &s->sel))) {
+            s->sel = x;
             s->sel_t = rs->tfirst;
         }
         return;
-    case FN_LAST:
-        if (fresh || rs->tlast >= s->sel_t) {
-            s->sel = num_value(type, rs->last);
+    }
+    case FN_LAST: {
+        hb_value x = num_value(type, rs->last);
+        if (fresh || rs->tlast > s->sel_t || (rs->tlast == s->sel_t && agg_tie_wins(FN_LAST, &x, &s->sel))) {
+            s->sel = x;
             s->sel_t = rs->tlast;
         }
         return;
+    }
     default:   /* FN_COUNT */
         return;
     }

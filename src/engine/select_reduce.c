@@ -343,14 +343,13 @@ static int reduce_value(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, 
         return HB_OK;
     }
     case FN_FIRST:
-        if (s->n == 1 || t < s->sel_t) {
+        if (s->n == 1 || t < s->sel_t || (t == s->sel_t && agg_tie_wins(FN_FIRST, &v, &s->sel))) {
             s->sel = v;
             s->sel_t = t;
         }
         return HB_OK;
     case FN_LAST:
-        /* points at the same time: the later one (in series key order) wins */
-        if (s->n == 1 || t >= s->sel_t) {
+        if (s->n == 1 || t > s->sel_t || (t == s->sel_t && agg_tie_wins(FN_LAST, &v, &s->sel))) {
             s->sel = v;
             s->sel_t = t;
         }
@@ -505,30 +504,8 @@ hb_value agg_finish(const agg_col *c, agg_state *s, int64_t *sel_time)
         free(idx);
         return v;
     }
-    case FN_INTEGRAL: {
-        /* trapezoids between consecutive points in time order */
-        size_t n = s->nv;
-        size_t *idx = malloc(n * sizeof *idx);
-        if (!idx)
-            return v;
-        for (size_t i = 0; i < n; i++)
-            idx[i] = i;
-        for (size_t i = 1; i < n; i++) {   /* insertion sort by time, stable */
-            size_t k = idx[i], j = i;
-            while (j > 0 && s->ts[idx[j - 1]] > s->ts[k]) {
-                idx[j] = idx[j - 1];
-                j--;
-            }
-            idx[j] = k;
-        }
-        double area = 0;
-        for (size_t i = 1; i < n; i++) {
-            double dt = (double)(s->ts[idx[i]] - s->ts[idx[i - 1]]) / (double)c->unit;
-            area += (agg_num(&s->vals[idx[i]]) + agg_num(&s->vals[idx[i - 1]])) / 2 * dt;
-        }
-        free(idx);
-        return (hb_value){ .kind = HB_V_FLOAT, .v.f = area };
-    }
+    case FN_INTEGRAL:
+        return agg_integral(c, s);
     case FN_COUNT_DISTINCT: {
         qsort(s->vals, s->nv, sizeof *s->vals, cmp_value);
         int64_t k = 0;
