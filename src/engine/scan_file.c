@@ -29,6 +29,7 @@
 #include "engine/file_index.h"
 #include "engine/run_summary.h"
 #include "engine/scan_internal.h"
+#include "format/parquet_writer.h"
 
 #define FILE_ARENA_BLOCK ((size_t)16 << 10)   /* per column, at least */
 #define FILE_ARENA_MAX_HINT ((uint64_t)1 << 30)
@@ -289,6 +290,28 @@ static int wants_build(const hb_scan *s, const scan_src *src, size_t rg)
     return 0;
 }
 
+/* Whether the rows to decode, ranges[0..nr), touch at least half of the
+ * row group's data pages (taken as the writer's default size): only
+ * then is decoding all of it, to build run summaries, worth its cost (a
+ * narrow time range in a big row group reads its few pages and builds
+ * nothing; every series' last row, or a few series of many, touch most). */
+static int mostly_touched(const scan_src *src, size_t rg, size_t nr)
+{
+    const uint64_t page = HB_PQ_DEFAULT_PAGE_ROWS;
+    uint64_t n = hb_pq_reader_rg_rows(src->reader, rg), total = (n + page - 1) / page, touched = 0, last = UINT64_MAX;
+    if (nr == 0)
+        return 1;
+    for (size_t i = 0; i < nr; i++) {
+        uint64_t a = src->ranges[i].lo / page, b = (src->ranges[i].hi - 1) / page;
+        if (a == last)
+            a++;
+        if (a <= b)
+            touched += b - a + 1;
+        last = b;
+    }
+    return touched * 2 >= total;
+}
+
 /* Which row of seg sg alone is wanted: its run's last (its wanted times
  * start at the run's last time) or first (they end at the run's first
  * time); -1 when it may be more. */
@@ -376,7 +399,7 @@ static int decode_picked(const hb_scan *s, scan_src *src, size_t rg, hb_err *err
     src->times = NULL;
     if (!rows)
         return HB_OK;   /* every run from summaries */
-    int build = wants_build(s, src, rg);
+    int build = wants_build(s, src, rg) && mostly_touched(src, rg, nr);
     if (!build) {
         int rc = rows_from_summaries(s, src, rg, err);
         if (rc)

@@ -695,6 +695,12 @@ static void file_series_index(void **state)
 }
 
 
+static int only_z1(void *ctx, const hb_slice *tagvals)
+{
+    (void)ctx;
+    return tagvals[1].p && hb_slice_eq(tagvals[1], S("z1"));
+}
+
 /* File A: series host=a and b (300 rows, times 0..2990) and c (50 rows),
  * fields f (float, ties, nulls), i (integers near 2^62: their sum wraps),
  * u (unsigned); row groups of 256 rows, so runs are cut by them. File B
@@ -808,6 +814,34 @@ static void run_summaries(void **state)
         hb_buf_free(&got);
     }
     assert_true(hb_run_sum_bytes() > 0);
+
+    /* one series of five in a big row group reads its pages only: no
+     * summaries are built for it; a scan of all of it builds them */
+    enum { BIG = 5 * 4096 };
+    static int64_t bt[BIG];
+    static double bv[BIG];
+    static hb_slice bh[BIG];
+    static const char *const five[5] = { "z0", "z1", "z2", "z3", "z4" };
+    for (size_t r = 0; r < BIG; r++)
+        bt[r] = (int64_t)(r % 4096), bv[r] = (double)(r % 13), bh[r] = S(five[r / 4096]);
+    hb_pq_coldef bcols[3] = { { "time", HB_PQ_TIME, HB_FT_INTEGER }, { "host", HB_PQ_TAG, HB_FT_STRING },
+                              { "f", HB_PQ_FIELD, HB_FT_FLOAT } };
+    hb_pq_colvec bvecs[3] = { { NULL, bt }, { NULL, bh }, { NULL, bv } };
+    hb_pq_reader *fbig = write_file(&st, "db/rp/m/big.parquet", bcols, 3, bvecs, BIG, BIG, HB_PQ_CODEC_ZSTD);
+    hb_scan_source bsrc[1] = { { HB_SCAN_FILE, fbig, NULL } };
+    hb_scan_summaries on = { .on = 1 };
+    uint64_t before = hb_run_sum_bytes();
+    hb_scan_opts narrow = { .tmin = INT64_MIN, .tmax = INT64_MAX, .summaries = &on, .series_filter = only_z1 };
+    hb_buf tmp;
+    hb_buf_init(&tmp, 0);
+    scan_text(bsrc, 1, &narrow, &tmp);
+    assert_non_null(strstr(hb_buf_cstr(&tmp), "cpu,host=z1|4095|"));
+    assert_true(hb_run_sum_bytes() == before);
+    hb_scan_opts wide = { .tmin = INT64_MIN, .tmax = INT64_MAX, .summaries = &on };
+    scan_text(bsrc, 1, &wide, &tmp);
+    assert_true(hb_run_sum_bytes() > before);
+    hb_buf_free(&tmp);
+    hb_pq_reader_close(fbig);
     hb_pq_reader_close(fa);
     hb_pq_reader_close(fb);
     hb_memtable_free(mt);
