@@ -158,6 +158,7 @@ typedef struct exec_ctx {
     hb_query_result *res;
     hb_stmt_result *sr;
     int64_t deadline_ns;       /* CLOCK_MONOTONIC; 0 = no query timeout */
+    const hb_query_sink *sink; /* NULL: everything into res */
     hb_err err;
 } exec_ctx;
 
@@ -320,6 +321,8 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
             .workers = svc->workers,
             .deadline_ns = x->deadline_ns,
             .max_memory = svc->config->server.query_max_memory_bytes,
+            .sink = x->sink && x->sink->rows.series ? &x->sink->rows : NULL,
+            .cancel = x->sink ? x->sink->cancel : NULL,
         };
         x->sr->shape = HB_SHAPE_EMITTER;
         return hb_select_exec(&env, st->u.select, x->res, x->sr, &x->err);
@@ -337,6 +340,22 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
 }
 
 void hb_query_execute(hb_query_service *qs, const hb_query_req *req, hb_query_result *res)
+{
+    hb_query_execute_sink(qs, req, res, NULL);
+}
+
+/* Hands sr to the sink and frees what it held. */
+static int stmt_done(const hb_query_sink *sink, hb_stmt_result *sr)
+{
+    int rc = sink->stmt_end ? sink->stmt_end(sink->ctx, sr) : HB_OK;
+    for (size_t k = 0; k < sr->nseries; k++)
+        free(sr->series[k].values);
+    sr->nseries = 0;
+    return rc;
+}
+
+void hb_query_execute_sink(hb_query_service *qs, const hb_query_req *req, hb_query_result *res,
+                           const hb_query_sink *sink)
 {
     hb_err err;
     json_t *params_root = NULL;
@@ -372,6 +391,8 @@ void hb_query_execute(hb_query_service *qs, const hb_query_req *req, hb_query_re
         clock_gettime(CLOCK_MONOTONIC, &ts);
         deadline = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + (int64_t)tmo * 1000000000;
     }
+    if (sink && sink->begin)
+        sink->begin(sink->ctx);
     for (size_t i = 0; i < query->nstmts; i++) {
         const hb_iql_stmt *st = query->stmts[i];
         hb_stmt_result *sr = hb_result_add_stmt(res, (int)i);
@@ -380,7 +401,7 @@ void hb_query_execute(hb_query_service *qs, const hb_query_req *req, hb_query_re
             res->error = "out of memory";
             goto out;
         }
-        exec_ctx x = { .qs = qs, .req = req, .res = res, .sr = sr, .deadline_ns = deadline };
+        exec_ctx x = { .qs = qs, .req = req, .res = res, .sr = sr, .deadline_ns = deadline, .sink = sink };
         hb_err_clear(&x.err);
         if (req->read_only && is_write_statement(st->kind)) {
             hb_buf text;
@@ -391,6 +412,8 @@ void hb_query_execute(hb_query_service *qs, const hb_query_req *req, hb_query_re
             hb_result_add_message(res, sr, "warning", hb_buf_cstr(&text));
             hb_buf_free(&text);
         }
+        if (sink && sink->stmt_begin && sink->stmt_begin(sink->ctx, sr))
+            break;
         if (exec_statement(&x, st)) {
             /* InfluxDB stops at the first failing statement. When statements
              * follow, its answer for this statement id is "not executed" (a
@@ -400,8 +423,12 @@ void hb_query_execute(hb_query_service *qs, const hb_query_req *req, hb_query_re
             sr->nseries = 0;
             sr->nmessages = 0;
             hb_result_stmt_error(res, sr, i + 1 < query->nstmts ? "not executed" : x.err.msg);
+            if (sink)
+                stmt_done(sink, sr);
             break;
         }
+        if (sink && stmt_done(sink, sr))
+            break;
     }
 out:
     if (params_root)

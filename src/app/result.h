@@ -90,6 +90,19 @@ typedef struct hb_query_result {
     int empty;                 /* no statements at all: InfluxDB answers {} */
 } hb_query_result;
 
+/* Where a statement's output series go while they are produced, instead
+ * of into its hb_stmt_result (chunked /query answers stream them):
+ * series() opens the next output series (name, tags and columns are read
+ * during the call only, it has no rows), rows() adds n rows of that
+ * series' ncols values each (read during the call only: the producer
+ * reuses them). Series come in output order. A non-zero return stops the
+ * statement with that code. */
+typedef struct hb_row_sink {
+    void *ctx;
+    int (*series)(void *ctx, const hb_series_out *s);
+    int (*rows)(void *ctx, const hb_value *rows, size_t n);
+} hb_row_sink;
+
 void hb_query_result_init(hb_query_result *r);
 void hb_query_result_free(hb_query_result *r);
 /* Returns a new statement result owned by r, or NULL on OOM. */

@@ -16,6 +16,7 @@
 #ifndef HB_ENGINE_SELECT_H
 #define HB_ENGINE_SELECT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "app/catalog.h"
@@ -33,10 +34,17 @@ typedef struct hb_select_env {
     struct hb_workers *workers; /* scans decode files in parallel here; NULL = one thread */
     int64_t deadline_ns;        /* CLOCK_MONOTONIC time the query must end by; 0 = none */
     uint64_t max_memory;        /* bytes a statement may hold (rows, aggregate states); 0 = no cap */
+    /* Optional: raw answers go here as they are produced, in time slices
+     * small next to max_memory (sr then gets no series); aggregates and
+     * the rare shapes the slicer does not take still fill sr. */
+    const hb_row_sink *sink;
+    const atomic_int *cancel;   /* optional: non-zero stops the statement (the client went away) */
 } hb_select_env;
 
 /* InfluxDB's statement error once the query timeout passed. */
 #define HB_SELECT_TIMEOUT_MSG "query-timeout limit exceeded"
+/* The statement's error once env->cancel was set. */
+#define HB_SELECT_CANCEL_MSG "query interrupted"
 
 
 /* Run one SELECT into sr. Errors that InfluxDB reports per statement come

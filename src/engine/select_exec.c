@@ -11,13 +11,29 @@
 typedef struct series_filter_ctx {
     sel_plan *p;
     const sel_filter *f; /* NULL until the names are bound */
+    const int *gcol;     /* p->only_gkey: scan column per group tag; NULL until known */
 } series_filter_ctx;
+
+/* 1 when the series' group tags give p->only_gkey (NUL after each value). */
+static int in_only_group(const sel_plan *p, const int *gcol, const hb_slice *tagvals)
+{
+    const char *k = p->only_gkey, *end = k + p->only_gklen;
+    for (size_t g = 0; g < p->ngtags; g++) {
+        hb_slice v = gcol[g] >= 0 && tagvals[gcol[g]].p ? tagvals[gcol[g]] : (hb_slice){ "", 0 };
+        if ((size_t)(end - k) < v.n + 1 || memcmp(k, v.p, v.n) || k[v.n])
+            return 0;
+        k += v.n + 1;
+    }
+    return k == end;
+}
 
 /* engine/scan.h series filter: the WHERE's tag-only terms skip whole
  * series before their field columns are decoded. */
 static int want_series(void *ctx, const hb_slice *tagvals)
 {
     series_filter_ctx *fc = ctx;
+    if (fc->gcol && !in_only_group(fc->p, fc->gcol, tagvals))
+        return 0;
     if (!fc->f)
         return 1;
     sel_row r = { .p = fc->p, .tagvals = tagvals };
@@ -37,6 +53,8 @@ int sel_check_budget(const sel_plan *p, hb_err *err)
                           "query memory limit exceeded: the answer needs more than %llu bytes "
                           "(server.query_max_memory_bytes); narrow the time range, add a LIMIT or aggregate",
                           (unsigned long long)env->max_memory);
+    if (env->cancel && atomic_load(env->cancel))
+        return hb_err_set(err, HB_ECLOSED, "%s", HB_SELECT_CANCEL_MSG);
     if (env->deadline_ns) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -81,6 +99,24 @@ static uint64_t raw_series_limit(const sel_plan *p, const sel_meas *m, size_t nf
         if (p->cols[i].expr->kind != HB_IQL_EXPR_VARREF)
             return 0;
     return (uint64_t)s->limit + (uint64_t)(s->offset > 0 ? s->offset : 0);
+}
+
+int sel_snapshot(sel_plan *p, const sel_meas *m, hb_err *err)
+{
+    hb_store *st = p->env->store;
+    /* one snapshot per database and policy for the whole statement: every
+     * measurement is read at the same moment, the registry copied once */
+    if (!p->snap_db || strcmp(p->snap_db, m->db) || strcmp(p->snap_rp, m->rp)) {
+        if (p->snap_db)
+            hb_store_release(st, &p->snap);
+        p->snap_db = NULL;
+        int rc = hb_store_snapshot(st, m->db, m->rp, &p->snap, err);
+        if (rc)
+            return rc;
+        p->snap_db = m->db;
+        p->snap_rp = m->rp;
+    }
+    return HB_OK;
 }
 
 /* The group key of the series whose row r of blk starts: its tags into
@@ -129,18 +165,9 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
                          void *ctx, hb_err *err)
 {
     hb_store *st = p->env->store;
-    /* one snapshot per database and policy for the whole statement: every
-     * measurement is read at the same moment, the registry copied once */
     int rc;
-    if (!p->snap_db || strcmp(p->snap_db, m->db) || strcmp(p->snap_rp, m->rp)) {
-        if (p->snap_db)
-            hb_store_release(st, &p->snap);
-        p->snap_db = NULL;
-        if ((rc = hb_store_snapshot(st, m->db, m->rp, &p->snap, err)))
-            return rc;
-        p->snap_db = m->db;
-        p->snap_rp = m->rp;
-    }
+    if ((rc = sel_snapshot(p, m, err)))
+        return rc;
     const hb_snapshot *snap = &p->snap;
     hb_scan_source *src = NULL;
     size_t nsrc = 0;
@@ -165,7 +192,7 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     sum_gate gate = { sums, ctx, &filt };
     hb_scan_summaries ssum = { .on = 0, .ctx = &gate };   /* set up once the WHERE is split */
     hb_scan_opts so = { .tmin = p->tmin, .tmax = p->tmax, .fields = fields, .nfields = nf, .block_rows = 4096,
-                        .series_filter = p->cond ? want_series : NULL, .series_ctx = &fctx,
+                        .series_filter = p->cond || p->only_gkey ? want_series : NULL, .series_ctx = &fctx,
                         .series_limit = raw_series_limit(p, m, nf), .series_last = p->desc,
                         .workers = p->env->workers, .sparse_tags = 1, .summaries = &ssum };
     if ((rc = hb_scan_open(src, nsrc, m->name, &so, &sc, err)))
@@ -190,6 +217,8 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
         goto out;
     have_filter = 1;
     fctx.f = &filt;
+    if (p->only_gkey)
+        fctx.gcol = gcol;
     /* rows come a run of one series at a time unless a term needs each row */
     int by_runs = runfn && filt.nr == 0 && filt.nv == 0;
     /* Run summaries, switched on before the first block (the scan reads
@@ -233,10 +262,13 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
                 enter_series(p, cols, ncols, gcol, &blk, r, tagvals, &gkey);
                 prev = blk.keys[r];
                 have_prev = 1;
+                series_ok = 1;
                 if (filt.ns) {
                     sel_row srow = { .p = p, .blk = &blk, .r = r, .time = times[r], .tagvals = tagvals };
                     series_ok = sel_filter_series(&filt, &srow);
                 }
+                if (p->only_gkey && (gkey.len != p->only_gklen || memcmp(gkey.data, p->only_gkey, gkey.len)))
+                    series_ok = 0;
             } else {
                 prev = blk.keys[r];   /* tag strings live as long as the scan: nothing to refresh */
             }
@@ -453,21 +485,10 @@ int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_
 
 /* ---- raw queries ---- */
 
-typedef struct raw_ctx {
-    sel_plan *p;
-    hb_query_result *res;
-    const sel_meas *m;
-    int *fcols;                  /* scan columns of the fields the output columns read */
-    size_t nfcols;
-    int bound;                   /* fcols computed for this measurement */
-    hb_strmap groups;            /* gkey -> index + 1 into out */
-    sel_out_series *out;
-    size_t nout, capout;
-} raw_ctx;
 
 /* Adds the scan columns of the fields e reads to x->fcols (room for one
  * per field of the measurement). */
-static void field_refs(raw_ctx *x, const hb_iql_expr *e)
+static void field_refs(sel_raw *x, const hb_iql_expr *e)
 {
     switch (e->kind) {
     case HB_IQL_EXPR_VARREF: {
@@ -500,7 +521,7 @@ static void field_refs(raw_ctx *x, const hb_iql_expr *e)
     }
 }
 
-static sel_out_series *group_series(raw_ctx *x, const char *gkey, size_t gklen, hb_err *err)
+static sel_out_series *group_series(sel_raw *x, const char *gkey, size_t gklen, hb_err *err)
 {
     uintptr_t idx = (uintptr_t)hb_strmap_get(&x->groups, gkey, gklen);
     if (idx)
@@ -560,10 +581,10 @@ static int trim_rows(sel_out_series *o, size_t width, size_t keep, int desc)
     return HB_OK;
 }
 
-static hb_value keep_value(hb_query_result *res, hb_value v)
+static hb_value keep_value(hb_arena *a, hb_value v)
 {
     if (v.kind == HB_V_STR) {
-        char *s = hb_arena_strndup(&res->arena, v.v.s.p, v.v.s.n);
+        char *s = hb_arena_strndup(a, v.v.s.p, v.v.s.n);
         v.v.s.p = s ? s : "";
         if (!s)
             v.v.s.n = 0;
@@ -571,9 +592,9 @@ static hb_value keep_value(hb_query_result *res, hb_value v)
     return v;
 }
 
-static int raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen, hb_err *err)
+int sel_raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen, hb_err *err)
 {
-    raw_ctx *x = ctx;
+    sel_raw *x = ctx;
     sel_plan *p = x->p;
     size_t width = 1 + p->ncols;
     hb_value vals[width];
@@ -615,7 +636,7 @@ static int raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
             memcmp(last[i].v.s.p, vals[i].v.s.p, vals[i].v.s.n) == 0)
             dst[i] = last[i];
         else {
-            dst[i] = keep_value(x->res, vals[i]);
+            dst[i] = keep_value(x->strs, vals[i]);
             if (vals[i].kind == HB_V_STR)
                 p->mem += vals[i].v.s.n;
         }
@@ -639,14 +660,14 @@ int sel_exec_raw(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *
     size_t nall = 0, capall = 0;
     int rc = HB_OK;
     for (size_t i = 0; !rc && i < p->nmeas; i++) {
-        raw_ctx x = { .p = p, .res = res, .m = &p->meas[i] };
+        sel_raw x = { .p = p, .strs = &res->arena, .m = &p->meas[i] };
         if (!(x.fcols = hb_arena_alloc(p->a, (p->meas[i].nfields + 1) * sizeof *x.fcols))) {
             rc = hb_err_set(err, HB_ENOMEM, "out of memory");
             break;
         }
         hb_strmap_init(&x.groups);
         /* which columns come from fields is known once bound: bind first */
-        rc = sel_scan_measurement(p, &p->meas[i], raw_row, NULL, NULL, &x, err);
+        rc = sel_scan_measurement(p, &p->meas[i], sel_raw_row, NULL, NULL, &x, err);
         hb_strmap_free(&x.groups);
         if (!rc && x.nout) {
             if (nall + x.nout > capall) {
@@ -688,8 +709,12 @@ int hb_select_exec(const hb_select_env *env, const hb_iql_select *s, hb_query_re
     hb_u64map_init(&p.binds);
     int rc = sel_plan_build(&p, err);
     sr->tz = p.tz;   /* the encoder writes the times in tz()'s zone */
-    if (!rc && p.ncols)
-        rc = p.aggregate ? sel_exec_agg(&p, res, sr, err) : sel_exec_raw(&p, res, sr, err);
+    if (!rc && p.ncols && !p.aggregate && env->sink)
+        rc = sel_exec_raw_stream(&p, err);   /* 1: not a shape it streams */
+    else if (!rc && p.ncols)
+        rc = p.aggregate ? sel_exec_agg(&p, res, sr, err) : 1;
+    if (rc == 1)
+        rc = sel_exec_raw(&p, res, sr, err);
     for (size_t i = 0; i < p.nmeas; i++) {
         hb_field_info_free(p.meas[i].fields, p.meas[i].nfields);
         hb_strv_free(p.meas[i].tags, p.meas[i].ntags);

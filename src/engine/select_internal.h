@@ -64,6 +64,10 @@ typedef struct sel_plan {
     uint64_t mem;                   /* bytes held for the answer (rows, states): env->max_memory */
     hb_snapshot snap;               /* buffer + files of snap_db.snap_rp, shared by its measurements */
     const char *snap_db, *snap_rp;  /* NULL: no snapshot taken yet */
+    /* Optional: scans keep only the series of this group (a group key as
+     * sel_row_fn gets it: each group tag's value and a NUL) */
+    const char *only_gkey;
+    size_t only_gklen;
 } sel_plan;
 
 /* Evaluation context of one row. */
@@ -145,6 +149,28 @@ typedef struct sel_out_series {
 } sel_out_series;
 
 int sel_exec_raw(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err);
+
+/* Raw rows of one measurement collected per group (select_exec.c). */
+typedef struct sel_raw {
+    sel_plan *p;
+    hb_arena *strs;              /* string values are copied here */
+    const sel_meas *m;
+    int *fcols;                  /* scan columns of the fields the output columns read */
+    size_t nfcols;
+    int bound;                   /* fcols computed for this measurement */
+    hb_strmap groups;            /* gkey -> index + 1 into out */
+    sel_out_series *out;
+    size_t nout, capout;
+} sel_raw;
+/* sel_row_fn collecting into a sel_raw (ctx): rows of each group in scan
+ * order, p->mem counting what they hold; with LIMIT only the first (DESC:
+ * last) OFFSET + LIMIT by time are kept. */
+int sel_raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen, hb_err *err);
+
+/* Raw answer streamed to p->env->sink (select_stream.c): per measurement,
+ * group and time slice. 1 when the statement is not one it takes (the
+ * caller collects it as before), else 0 or an error. */
+int sel_exec_raw_stream(sel_plan *p, hb_err *err);
 int sel_exec_agg(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err);
 
 /* Shared scan driver: calls row_fn for every row of measurement m that
@@ -217,6 +243,9 @@ typedef struct sel_sum_hooks {
  * answers from run summaries. */
 int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_fn runfn, const sel_sum_hooks *sums,
                          void *ctx, hb_err *err);
+/* Takes the statement's snapshot of m's database and policy into p->snap
+ * (kept until the next database or policy, released by hb_select_exec). */
+int sel_snapshot(sel_plan *p, const sel_meas *m, hb_err *err);
 
 /* The group tags of the current series for the output ("tags" member),
  * built from gkey: NUL-separated values in plan->gtags order. */

@@ -133,6 +133,38 @@ int hb_qenc_rows(hb_qenc *e, int statement_id, const hb_series_out *s, size_t fr
  * error or a result without series is passed through). */
 int hb_qenc_split(hb_qenc *e, const hb_stmt_result *r, size_t chunk_size);
 
+/* A statement's SELECT output as it is produced (the row sink of a
+ * chunked answer), cut exactly as hb_qenc_split cuts the whole statement:
+ * a piece is written once the next row, series or the statement's end
+ * tells its partial flags, so one piece (chunk_size rows) is held.
+ *
+ *   hb_qemit_stmt_begin(&m, sr);       // sr stays valid until stmt_end
+ *   hb_qemit_series(&m, hdr);          // hb_row_sink.series
+ *   hb_qemit_rows(&m, rows, n);        // hb_row_sink.rows
+ *   hb_qemit_stmt_end(&m, sr);         // sr's own series, error, messages
+ *
+ * stmt_end writes what was not streamed as the buffered answer would:
+ * an error (replacing the held piece), a result of another shape, the
+ * series sr holds. Every call leaves whole documents in e->out. */
+typedef struct hb_qemit {
+    hb_qenc *e;
+    size_t chunk_size;
+    const hb_stmt_result *sr;  /* the open statement */
+    int first;                 /* no piece of it written yet (messages go with the first) */
+    int have;                  /* a series is open: cur is the held piece */
+    hb_series_out cur;         /* header copies in hdr, rows in vals (strings in strs) */
+    hb_arena hdr, strs;
+    hb_value *vals;
+    size_t cap;
+} hb_qemit;
+
+void hb_qemit_init(hb_qemit *m, hb_qenc *e, size_t chunk_size);
+void hb_qemit_free(hb_qemit *m);
+int hb_qemit_stmt_begin(hb_qemit *m, const hb_stmt_result *sr);
+int hb_qemit_series(hb_qemit *m, const hb_series_out *s);
+int hb_qemit_rows(hb_qemit *m, const hb_value *rows, size_t n);
+int hb_qemit_stmt_end(hb_qemit *m, const hb_stmt_result *sr);
+
 /* Close the document(s). Non-chunked with no results: JSON {}, CSV
  * nothing, MessagePack {"results":[]}. Returns e->rc. */
 int hb_qenc_finish(hb_qenc *e);

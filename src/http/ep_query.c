@@ -3,10 +3,19 @@
  * from the URL only; the format from the Accept header (JSON, CSV,
  * MessagePack), as InfluxDB 1.6 reads them.
  *
- * The answer is built in a buffer: the server layer sends whole bodies
- * (hb_http_resp.body). A chunked answer is the same bytes influxd streams
- * (one document per result); streaming it needs a body callback in the
- * server (MHD_create_response_from_callback) fed by hb_qenc (encode.h). */
+ * Without chunked=true the answer is built in a buffer and sent whole
+ * (as influxd does: it merges a statement's results before writing).
+ * With chunked=true the answer streams while the query runs
+ * (query_stream.h): statements run on a producer thread, each one's
+ * documents are written before the next starts, raw SELECT rows leave
+ * the engine in time slices (engine/select_stream.c) and go out in
+ * chunk_size pieces with influxd's partial flags (hb_qemit, encode.h),
+ * through a bounded queue the response body (HTTP/1.1 chunked transfer
+ * encoding) reads. An error after output began is one more document with
+ * the statement's "error", as influxd writes it. A request-level error
+ * (bad q, params) is known before anything is sent: its status and
+ * X-Influxdb-Error are as without chunking. async=true answers 204 and is
+ * not streamed. */
 #include <stdint.h>
 #include <string.h>
 
@@ -15,6 +24,7 @@
 #include "domain/influxql/parser.h"
 #include "http/encode.h"
 #include "http/http.h"
+#include "http/query_stream.h"
 
 /* Go's strconv.ParseInt(s, 10, 64) giving n > 0; else 0. */
 static size_t parse_chunk_size(const char *s)
@@ -88,12 +98,31 @@ void hb_ep_query(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
         .params_json = hb_http_param(req, "params"),
         .read_only = strcmp(req->method, "GET") == 0,
     };
-    hb_query_result res;
-    hb_query_result_init(&res);
-    hb_query_execute(svc->query, &qr, &res);
-    if (res.error) {
-        query_error(resp, &o, res.status, res.error);
-    } else if (async && strcmp(async, "true") == 0) {
+    hb_query_result own;
+    hb_query_result_init(&own);
+    const hb_query_result *res = &own;
+    hb_qstream *st = NULL;
+    int is_async = async && strcmp(async, "true") == 0;
+    if (o.chunked && !is_async) {
+        hb_err err;
+        if (hb_qstream_start(svc, &qr, &o, chunk_size, req->conn, &st, &err)) {
+            query_error(resp, &o, 500, err.msg);
+            goto out;
+        }
+        res = hb_qstream_outcome(st);
+        if (!res) {   /* statements run: the body streams */
+            resp->status = 200;
+            resp->content_type = hb_qfmt_content_type(o.format);
+            hb_qstream_attach(st, resp);
+            st = NULL;
+            goto out;
+        }
+    } else {
+        hb_query_execute(svc->query, &qr, &own);
+    }
+    if (res->error) {
+        query_error(resp, &o, res->status, res->error);
+    } else if (is_async) {
         /* influxd answers 204 at once and drains the results */
         resp->status = 204;
         resp->content_type = hb_qfmt_content_type(o.format);
@@ -102,15 +131,15 @@ void hb_ep_query(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
         resp->content_type = hb_qfmt_content_type(o.format);
         hb_qenc e;
         hb_qenc_init(&e, &o, &resp->body);
-        for (size_t i = 0; i < res.nstmts; i++) {
-            hb_stmt_result *st = &res.stmts[i];
-            if (st->error || !st->nseries || st->shape == HB_SHAPE_ONE_RESULT)
-                hb_qenc_result(&e, st);
-            else if (st->shape == HB_SHAPE_EMITTER)
-                hb_qenc_split(&e, st, chunk_size);
+        for (size_t i = 0; i < res->nstmts; i++) {
+            const hb_stmt_result *sr = &res->stmts[i];
+            if (sr->error || !sr->nseries || sr->shape == HB_SHAPE_ONE_RESULT)
+                hb_qenc_result(&e, sr);
+            else if (sr->shape == HB_SHAPE_EMITTER)
+                hb_qenc_split(&e, sr, chunk_size);
             else   /* one result per series, never partial */
-                for (size_t k = 0; k < st->nseries; k++)
-                    hb_qenc_rows(&e, st->statement_id, &st->series[k], 0, st->series[k].nrows, 0, 0);
+                for (size_t k = 0; k < sr->nseries; k++)
+                    hb_qenc_rows(&e, sr->statement_id, &sr->series[k], 0, sr->series[k].nrows, 0, 0);
         }
         int rc = hb_qenc_finish(&e);
         hb_qenc_free(&e);
@@ -119,5 +148,7 @@ void hb_ep_query(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
             query_error(resp, &o, 500, rc == HB_ENOMEM ? "out of memory" : "response too large");
         }
     }
-    hb_query_result_free(&res);
+out:
+    hb_qstream_free(st);
+    hb_query_result_free(&own);
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -43,6 +44,15 @@ typedef struct hb_http_resp {
     hb_buf body;
     hb_http_header headers[4];   /* extra headers */
     int nheaders;
+    /* Optional: a body produced while it is sent (HTTP/1.1 chunked
+     * transfer encoding) instead of body. read is libmicrohttpd's content
+     * reader (bytes, 0 = none yet, MHD_CONTENT_READER_END_OF_STREAM or
+     * _END_WITH_ERROR), called on the connection's thread; done(ctx) runs
+     * once the response is finished or the client went away (also when
+     * the response could not be queued). */
+    ssize_t (*read)(void *ctx, uint64_t pos, char *buf, size_t max);
+    void (*done)(void *ctx);
+    void *ctx;
 } hb_http_resp;
 
 /* Query-string parameter (decoded by MHD), or NULL. */

@@ -210,13 +210,22 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, hb_http_req *req, 
 {
     size_t len = 0;
     char *body = NULL;
-    if (resp->body.len && strcmp(req->method, "HEAD") != 0)
-        body = hb_buf_take(&resp->body, &len);
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body ? body : (void *)"",
-                                                             body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    if (!r) {
-        free(body);
-        return MHD_NO;
+    struct MHD_Response *r;
+    if (resp->read) {
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, resp->read, resp->ctx, resp->done);
+        if (!r) {
+            resp->done(resp->ctx);
+            return MHD_NO;
+        }
+    } else {
+        if (resp->body.len && strcmp(req->method, "HEAD") != 0)
+            body = hb_buf_take(&resp->body, &len);
+        r = MHD_create_response_from_buffer(len, body ? body : (void *)"",
+                                            body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+        if (!r) {
+            free(body);
+            return MHD_NO;
+        }
     }
     add_std_headers(r, req);
     if (resp->content_type)

@@ -474,6 +474,85 @@ static void streamed_pieces_merge(void **state)
     }
 }
 
+/* hb_qemit fed a row at a time (each row a fresh copy, freed right after,
+ * strings included) writes what hb_qenc_split writes for the whole
+ * statement: every format, pretty, chunk sizes below, at and above the
+ * series' lengths, messages with the first piece; an error ends it. */
+static void emitter_equals_split(void **state)
+{
+    static const hb_qfmt fmts[] = { HB_QFMT_JSON, HB_QFMT_CSV, HB_QFMT_MSGPACK };
+    for (size_t f = 0; f < 4; f++)
+        for (size_t cs = 1; cs <= 4; cs++) {
+            hb_query_result r;
+            hb_query_result_init(&r);
+            build_cpu(&r, f == 3);
+            hb_stmt_result *st = &r.stmts[0];
+            hb_series_out *c = series(&r, st, "cpu", "time,f", "host", "c", NULL);
+            for (int i = 0; i < 3; i++)
+                row(&r, c, T(3000000000 + i), F(i * 0.5));
+            hb_result_add_message(&r, st, "warning", "w");
+            hb_qenc_opts o = { .format = fmts[f % 3], .chunked = 1, .pretty = f == 3 };
+            hb_buf want, got;
+            hb_buf_init(&want, 0);
+            hb_buf_init(&got, 0);
+            hb_qenc e;
+            hb_qenc_init(&e, &o, &want);
+            assert_int_equal(hb_qenc_split(&e, st, cs), 0);
+            hb_qenc_free(&e);
+
+            hb_qenc_init(&e, &o, &got);
+            hb_qemit m;
+            hb_qemit_init(&m, &e, cs);
+            hb_stmt_result streamed = *st;   /* rows go through the emitter, not the result */
+            streamed.series = NULL;
+            streamed.nseries = 0;
+            assert_int_equal(hb_qemit_stmt_begin(&m, &streamed), 0);
+            for (size_t k = 0; k < st->nseries; k++) {
+                const hb_series_out *s = &st->series[k];
+                assert_int_equal(hb_qemit_series(&m, s), 0);
+                for (size_t i = 0; i < s->nrows; i++) {
+                    hb_value *v = malloc(s->ncols * sizeof *v);
+                    char *strs[16] = { 0 };
+                    memcpy(v, &s->values[i * s->ncols], s->ncols * sizeof *v);
+                    for (size_t j = 0; j < s->ncols; j++)
+                        if (v[j].kind == HB_V_STR) {
+                            strs[j] = strndup(v[j].v.s.p, v[j].v.s.n);
+                            v[j].v.s.p = strs[j];
+                        }
+                    assert_int_equal(hb_qemit_rows(&m, v, 1), 0);
+                    for (size_t j = 0; j < s->ncols; j++) {
+                        if (strs[j])
+                            memset(strs[j], 'X', v[j].v.s.n);
+                        free(strs[j]);
+                    }
+                    free(v);
+                }
+            }
+            assert_int_equal(hb_qemit_stmt_end(&m, &streamed), 0);
+            expect_bytes("emitter", got.data, got.len, want.data, want.len);
+
+            /* an error after some pieces: one more document with it */
+            hb_buf_reset(&got);
+            hb_stmt_result failed = { .statement_id = 0, .shape = HB_SHAPE_EMITTER, .error = "boom" };
+            assert_int_equal(hb_qemit_stmt_begin(&m, &failed), 0);
+            assert_int_equal(hb_qemit_series(&m, c), 0);
+            assert_int_equal(hb_qemit_rows(&m, c->values, c->nrows), 0);
+            size_t before = got.len;
+            assert_int_equal(hb_qemit_stmt_end(&m, &failed), 0);
+            if (o.format != HB_QFMT_CSV)   /* the CSV encoder writes no statement error */
+                assert_true(got.len > before);
+            if (o.format == HB_QFMT_JSON && !o.pretty) {
+                const char *tail = "{\"results\":[{\"statement_id\":0,\"error\":\"boom\"}]}\n";
+                expect_bytes("error", got.data + before, got.len - before, tail, strlen(tail));
+            }
+            hb_qemit_free(&m);
+            hb_qenc_free(&e);
+            hb_buf_free(&want);
+            hb_buf_free(&got);
+            hb_query_result_free(&r);
+        }
+}
+
 static char *encode_all(const hb_query_result *r, hb_qfmt fmt, int chunked)
 {
     hb_buf out;
@@ -730,6 +809,7 @@ int main(void)
         cmocka_unit_test(empty_answers),
         cmocka_unit_test(long_series_partial),
         cmocka_unit_test(streamed_pieces_merge),
+        cmocka_unit_test(emitter_equals_split),
         cmocka_unit_test(later_error_replaces_statement),
         cmocka_unit_test(json_members_omitted),
         cmocka_unit_test(csv_header_when_columns_change),
