@@ -376,8 +376,11 @@ int hb_http_start(const hb_http_opts *opts, hb_services *svc, hb_http_server **o
         flags, (uint16_t)opts->port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, opts->threads, MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+    /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT, with which
+     * a second server on the same port would start and silently share the
+     * connections. MHD's default SO_REUSEADDR still allows a restart while
+     * old connections linger in TIME_WAIT. */
     if (!srv->daemon) {
         free(srv);
         return hb_err_set(err, HB_EIO, "cannot listen on %s:%d (address in use or not permitted?)",

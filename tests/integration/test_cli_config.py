@@ -75,6 +75,18 @@ def test_second_server_on_same_dir_refused(make_server):
     assert a.get("/ping").status == 204
 
 
+def test_second_server_on_same_port_refused(make_server, tmp_path):
+    """As influxd: a port in use stops start-up with a clear error (a second
+    server must never share the first one's connections)."""
+    a = make_server()
+    b = make_server(env={"HYPERBYTEDB__SERVER__PORT": str(a.port),
+                         "HYPERBYTEDB__STORAGE__DIR": str(tmp_path / "other")}, start=False)
+    b.start(wait=False)
+    assert b.proc.wait(20) != 0
+    assert "cannot listen on 127.0.0.1:%d" % a.port in b.read_log()
+    assert a.get("/ping").status == 204
+
+
 def test_inspect_parquet():
     fixture = os.path.join(ROOT, "tests", "unit", "format", "data", "duck_zstd.parquet")
     r = run("inspect", fixture)
