@@ -34,6 +34,10 @@ typedef struct hb_select_env {
     struct hb_workers *workers; /* scans decode files in parallel here; NULL = one thread */
     int64_t deadline_ns;        /* CLOCK_MONOTONIC time the query must end by; 0 = none */
     uint64_t max_memory;        /* bytes a statement may hold (rows, aggregate states); 0 = no cap */
+    /* A subquery's statement: its time range is cut to [within_min,
+     * within_max], the outer statement's (engine/select_subquery.c). */
+    int within;
+    int64_t within_min, within_max;
     /* Optional: raw answers go here as they are produced, in time slices
      * small next to max_memory (sr then gets no series); aggregates and
      * the rare shapes the slicer does not take still fill sr. */

@@ -166,9 +166,12 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
 {
     hb_store *st = p->env->store;
     int rc;
-    if ((rc = sel_snapshot(p, m, err)))
+    /* a subquery's answer is its own only source: no snapshot, no locks */
+    static const hb_snapshot no_snap;
+    hb_scan_source vsrc = { .kind = HB_SCAN_MEMTABLE, .table = m->virt };
+    if (!m->virt && (rc = sel_snapshot(p, m, err)))
         return rc;
-    const hb_snapshot *snap = &p->snap;
+    const hb_snapshot *snap = m->virt ? &no_snap : &p->snap;
     hb_scan_source *src = NULL;
     size_t nsrc = 0;
     hb_scan *sc = NULL;
@@ -180,7 +183,7 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     int have_filter = 0;
     for (size_t i = 0; i < snap->nmemtables; i++)
         hb_memtable_rdlock(snap->memtables[i]);
-    if ((rc = hb_store_sources(st, snap, m->db, m->rp, m->name, p->tmin, p->tmax, &src, &nsrc, err)))
+    if (!m->virt && (rc = hb_store_sources(st, snap, m->db, m->rp, m->name, p->tmin, p->tmax, &src, &nsrc, err)))
         goto out;
     size_t nf = 0;
     const char **fields = sel_plan_fields(p, m, &nf);
@@ -195,7 +198,7 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
                         .series_filter = p->cond || p->only_gkey ? want_series : NULL, .series_ctx = &fctx,
                         .series_limit = raw_series_limit(p, m, nf), .series_last = p->desc,
                         .workers = p->env->workers, .sparse_tags = 1, .summaries = &ssum };
-    if ((rc = hb_scan_open(src, nsrc, m->name, &so, &sc, err)))
+    if ((rc = m->virt ? hb_scan_open(&vsrc, 1, m->name, &so, &sc, err) : hb_scan_open(src, nsrc, m->name, &so, &sc, err)))
         goto out;
     const hb_pq_coldef *cols = hb_scan_cols(sc);
     size_t ncols = hb_scan_ncols(sc);
@@ -364,6 +367,25 @@ static int cmp_row(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
+/* b's rows merged into a's (room for both there): see sel_emit. HB_ENOMEM. */
+static int merge_rows(sel_out_series *a, const sel_out_series *b, size_t width)
+{
+    size_t na = a->nrows, nb = b->nrows;
+    hb_value *copy = malloc((na ? na : 1) * width * sizeof *copy);
+    if (!copy)
+        return HB_ENOMEM;
+    memcpy(copy, a->rows, na * width * sizeof *copy);
+    size_t i = 0, j = 0, k = 0;
+    while (i < na || j < nb) {
+        int take_a = j == nb || (i < na && copy[i * width].v.i <= b->rows[j * width].v.i);
+        const hb_value *src = take_a ? &copy[i++ * width] : &b->rows[j++ * width];
+        memcpy(&a->rows[k++ * width], src, width * sizeof *src);
+    }
+    a->nrows = na + nb;
+    free(copy);
+    return HB_OK;
+}
+
 int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_stmt_result *sr, hb_err *err)
 {
     const hb_iql_select *s = p->s;
@@ -394,8 +416,16 @@ int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_
             v[w].rows = nv;
             v[w].cap = nc;
         }
-        memcpy(&v[w].rows[v[w].nrows * width], v[i].rows, v[i].nrows * width * sizeof *v[i].rows);
-        v[w].nrows += v[i].nrows;
+        if (v[w].m->virt && v[i].m->virt) {
+            /* two subqueries' rows (each kept in its order): merged as
+             * influxd merges its inputs, the earlier head time first, the
+             * earlier source at equal times */
+            if (merge_rows(&v[w], &v[i], width))
+                return hb_err_set(err, HB_ENOMEM, "out of memory");
+        } else {
+            memcpy(&v[w].rows[v[w].nrows * width], v[i].rows, v[i].nrows * width * sizeof *v[i].rows);
+            v[w].nrows += v[i].nrows;
+        }
         v[i].nrows = 0;
     }
     /* series with no row do not appear; SOFFSET/SLIMIT count the rest */
@@ -430,7 +460,10 @@ int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_
             return hb_err_set(err, HB_ENOMEM, "out of memory");
         for (size_t r = 0; r < o->nrows; r++)
             order[r] = (row_ref){ o->rows[r * width].v.i, r };
-        qsort(order, o->nrows, sizeof *order, cmp_row);
+        /* rows from a subquery keep its order (its series one after the
+         * other), as influxd passes them through; the others go by time */
+        if (!(o->m && o->m->virt))
+            qsort(order, o->nrows, sizeof *order, cmp_row);
         if (p->desc)
             for (size_t r = 0; r < o->nrows / 2; r++) {
                 row_ref t = order[r];
@@ -645,7 +678,7 @@ int sel_raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen, h
     /* with LIMIT only OFFSET + LIMIT rows per series can be returned: keep
      * that many (the earliest, or the latest for ORDER BY time DESC) */
     size_t keep = p->s->limit > 0 ? (size_t)p->s->limit + (size_t)(p->s->offset > 0 ? p->s->offset : 0) : 0;
-    if (keep && o->nrows >= 2 * keep + 64) {
+    if (keep && !x->m->virt && o->nrows >= 2 * keep + 64) {
         size_t before = o->cap;
         if (trim_rows(o, width, keep, p->desc))
             return hb_err_set(err, HB_ENOMEM, "out of memory");
@@ -721,6 +754,8 @@ int hb_select_exec(const hb_select_env *env, const hb_iql_select *s, hb_query_re
     }
     if (p.snap_db)
         hb_store_release(env->store, &p.snap);
+    for (size_t i = 0; i < p.nsubq; i++)
+        hb_memtable_free(p.subq[i]);
     hb_u64map_free(&p.binds);
     hb_arena_free(&a);
     return rc;

@@ -22,7 +22,13 @@ typedef struct sel_meas {
     size_t nfields;
     char **tags;                    /* tag keys, sorted */
     size_t ntags;
+    const struct hb_mt_table *virt; /* a subquery's answer (select_subquery.c), scanned alone;
+                                       db and rp are "" */
 } sel_meas;
+
+#define SEL_MAX_SUBQUERIES 64
+/* Hidden tag key of a subquery table's runs (select_subquery.c). */
+#define SEL_RUN_TAG "\x01"
 
 /* An output column after wildcard expansion. */
 typedef struct sel_col {
@@ -68,7 +74,16 @@ typedef struct sel_plan {
      * sel_row_fn gets it: each group tag's value and a NUL) */
     const char *only_gkey;
     size_t only_gklen;
+    struct hb_memtable *subq[SEL_MAX_SUBQUERIES]; /* subqueries' answers, freed with the plan */
+    size_t nsubq;
 } sel_plan;
+
+/* ---- subqueries (select_subquery.c) ----
+ * Run the inner statement in under p (p's time range already known) and
+ * load its answer into tables of the write buffer's shape, one per inner
+ * measurement name: *out (malloc'd array, the caller frees; the tables
+ * live as long as p). */
+int sel_subquery(sel_plan *p, const hb_iql_select *in, const struct hb_mt_table ***out, size_t *nout, hb_err *err);
 
 /* Evaluation context of one row. */
 typedef struct sel_row {

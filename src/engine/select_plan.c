@@ -21,6 +21,58 @@ static int cmp_meas(const void *a, const void *b)
     return c ? c : strcmp(x->rp, y->rp);
 }
 
+static int cmp_field_info(const void *a, const void *b)
+{
+    return strcmp(((const hb_field_info *)a)->name, ((const hb_field_info *)b)->name);
+}
+
+static int cmp_cstrp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* m's fields and tag keys from the subquery table t (malloc'd like the
+ * catalog's lists). HB_ENOMEM. */
+static int virt_schema(const hb_mt_table *t, sel_meas *m)
+{
+    hb_field_info *f = calloc(t->nfields ? t->nfields : 1, sizeof *f);
+    if (!f)
+        return HB_ENOMEM;
+    m->fields = f;
+    for (uint32_t i = 0; i < t->nfields; i++) {
+        if (!(f[i].name = strdup(t->field_names[i])))
+            return HB_ENOMEM;
+        f[i].type = t->field_types[i];
+        m->nfields++;
+    }
+    qsort(f, m->nfields, sizeof *f, cmp_field_info);
+    hb_strmap seen;
+    hb_strmap_init(&seen);
+    size_t cap = 0;
+    int rc = HB_OK;
+    for (size_t q = 0; q < t->nseries && !rc; q++)
+        for (uint32_t k = 0; k < t->series[q]->ntags && !rc; k++) {
+            hb_slice key = t->series[q]->tags[k].key;
+            if ((key.n == 1 && key.p[0] == SEL_RUN_TAG[0]) || hb_strmap_get(&seen, key.p, key.n))
+                continue;   /* the hidden run tag is nobody's business */
+            if (m->ntags == cap) {
+                size_t nc = cap ? cap * 2 : 8;
+                char **nv = realloc(m->tags, nc * sizeof *nv);
+                if (!nv) {
+                    rc = HB_ENOMEM;
+                    break;
+                }
+                m->tags = nv;
+                cap = nc;
+            }
+            if (!(m->tags[m->ntags] = strndup(key.p, key.n)) || hb_strmap_put(&seen, key.p, key.n, (void *)1))
+                rc = HB_ENOMEM;
+            else
+                m->ntags++;
+        }
+    hb_strmap_free(&seen);
+    if (!rc && m->ntags)
+        qsort(m->tags, m->ntags, sizeof *m->tags, cmp_cstrp);
+    return rc;
+}
+
 /* A measurement named twice (FROM cpu, cpu or FROM cpu, /c/) is read twice,
  * as influxd creates iterators per source: its rows come twice. */
 static int add_meas(sel_plan *p, size_t *cap, const char *db, const char *rp, const char *name, hb_err *err)
@@ -60,6 +112,25 @@ static int add_meas(sel_plan *p, size_t *cap, const char *db, const char *rp, co
     return HB_OK;
 }
 
+/* The measurements of a subquery's answer (select_subquery.c). */
+static int add_subquery(sel_plan *p, size_t *cap, const hb_iql_select *in, hb_err *err)
+{
+    const hb_mt_table **tabs = NULL;
+    size_t nt = 0;
+    int rc = sel_subquery(p, in, &tabs, &nt, err);
+    for (size_t i = 0; !rc && i < nt; i++) {
+        const hb_mt_table *t = tabs[i];
+        if ((rc = add_meas(p, cap, "", "", t->measurement, err)))
+            break;
+        sel_meas *m = &p->meas[p->nmeas - 1];
+        m->virt = t;
+        if ((rc = virt_schema(t, m)))
+            rc = nomem(err);
+    }
+    free(tabs);
+    return rc;
+}
+
 static int resolve_sources(sel_plan *p, hb_err *err)
 {
     const hb_iql_select *s = p->s;
@@ -67,8 +138,12 @@ static int resolve_sources(sel_plan *p, hb_err *err)
     size_t cap = 0;
     for (size_t i = 0; i < s->nsources; i++) {
         const hb_iql_source *src = &s->sources[i];
-        if (src->kind != HB_IQL_SRC_MEASUREMENT)
-            return hb_err_set(err, HB_EUNSUPP, "subqueries are not implemented yet");
+        if (src->kind == HB_IQL_SRC_SUBQUERY) {
+            int rc = add_subquery(p, &cap, src->subquery, err);
+            if (rc)
+                return rc;
+            continue;
+        }
         const hb_iql_measurement *m = &src->m;
         const char *db = m->database.n ? m->database.p : env->default_db;
         if (!db || !*db)
@@ -702,13 +777,39 @@ static int check_calls(sel_plan *p, const hb_iql_expr *e, hb_err *err)
     }
 }
 
+/* The WHERE time range (before the sources: a subquery runs within it). */
+static int plan_time(sel_plan *p, hb_err *err)
+{
+    const hb_iql_select *s = p->s;
+    hb_time_range tr;
+    p->tz = s->has_tz ? s->loc : NULL;
+    int rc = hb_time_condition(s->condition, p->env->now, p->tz, p->a, &p->cond, &tr, err);
+    if (rc)
+        return rc;
+    p->tmin = tr.has_min ? tr.min : SEL_MIN_TIME;
+    p->tmax = tr.has_max ? tr.max : SEL_MAX_TIME;
+    p->has_tmin = tr.has_min;
+    p->has_tmax = tr.has_max;
+    if (p->env->within) {   /* a subquery: within the outer statement's range */
+        if (p->env->within_min != INT64_MIN && (!p->has_tmin || p->env->within_min > p->tmin)) {
+            p->tmin = p->env->within_min;
+            p->has_tmin = 1;
+        }
+        if (p->env->within_max != INT64_MAX && (!p->has_tmax || p->env->within_max < p->tmax)) {
+            p->tmax = p->env->within_max;
+            p->has_tmax = 1;
+        }
+    }
+    return HB_OK;
+}
+
 int sel_plan_build(sel_plan *p, hb_err *err)
 {
     const hb_iql_select *s = p->s;
     if (s->target)
         return hb_err_set(err, HB_EUNSUPP, "SELECT INTO is not implemented yet");
-    int rc = resolve_sources(p, err);
-    if (rc)
+    int rc = plan_time(p, err);
+    if (rc || (rc = resolve_sources(p, err)))
         return rc;
     for (size_t i = 0; i < s->nfields; i++) {
         int rc2 = check_calls(p, s->fields[i].expr, err);
@@ -735,14 +836,6 @@ int sel_plan_build(sel_plan *p, hb_err *err)
                 p->cols[i].is_call = 0;   /* row-wise math */
         }
     }
-    hb_time_range tr;
-    p->tz = s->has_tz ? s->loc : NULL;
-    if ((rc = hb_time_condition(s->condition, p->env->now, p->tz, p->a, &p->cond, &tr, err)))
-        return rc;
-    p->tmin = tr.has_min ? tr.min : SEL_MIN_TIME;
-    p->tmax = tr.has_max ? tr.max : SEL_MAX_TIME;
-    p->has_tmin = tr.has_min;
-    p->has_tmax = tr.has_max;
     return HB_OK;
 }
 

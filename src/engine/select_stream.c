@@ -21,8 +21,9 @@
  * measurements, as sel_emit does.
  *
  * Not taken (returns 1, the collecting executor answers): FROM naming two
- * measurements of one name (their rows merge into one series), and SOFFSET
- * without SLIMIT (no series at all). */
+ * measurements of one name (their rows merge into one series), SOFFSET
+ * without SLIMIT (no series at all), and subqueries (their answer is in
+ * memory already). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -623,6 +624,9 @@ int sel_exec_raw_stream(sel_plan *p, hb_err *err)
             return 1;   /* rows of one name merge: the collecting executor */
     if (s->soffset > 0 && s->slimit <= 0)
         return 1;
+    for (size_t i = 0; i < p->nmeas; i++)
+        if (p->meas[i].virt)
+            return 1;   /* a subquery's answer is in memory already */
     stream so = { .p = p, .sink = p->env->sink, .width = 1 + p->ncols, .last = SIZE_MAX, .r1 = SIZE_MAX };
     if (!(so.colnames = hb_arena_alloc(p->a, so.width * sizeof *so.colnames)))
         return hb_err_set(err, HB_ENOMEM, "out of memory");
