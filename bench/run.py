@@ -588,6 +588,24 @@ def section_queries(server, ctx):
     return res
 
 
+def extra_queries(hosts, hours, per_type=5):
+    """Query shapes beyond TSBS's, on the same data, timed like them: a
+    two-level subquery (the hourly maximum of each host's 10-minute means,
+    then averaged over the hosts of each hour)."""
+    import random
+    r = random.Random(tsbs_data.SEED + 2)
+    span = min(4, hours) * 3600
+    out = {"subquery-2level": []}
+    for _ in range(per_type):
+        s = tsbs_data.T0 + r.randrange(max(1, hours * 3600 - span))
+        w = "time >= '%s' AND time < '%s'" % (tsbs_data._rfc(s), tsbs_data._rfc(s + span))
+        out["subquery-2level"].append(
+            "SELECT mean(m) FROM (SELECT max(a) AS m FROM (SELECT mean(usage_user) AS a FROM cpu WHERE %s "
+            "GROUP BY time(10m), hostname) WHERE %s GROUP BY time(1h), hostname) WHERE %s GROUP BY time(1h)"
+            % (w, w, w))
+    return out
+
+
 SERVER_SECTIONS = [
     ("ingest", "running", section_ingest),
     ("disk", "running", section_disk),
@@ -810,8 +828,9 @@ def main():
     signal.signal(signal.SIGTERM, on_term)
     become_subreaper()
 
-    ctx = {"args": args, "failures": [],
-           "queries": tsbs_data.queries(args.hosts, args.hours, per_type=5)}
+    queries = tsbs_data.queries(args.hosts, args.hours, per_type=5)
+    queries.update(extra_queries(args.hosts, args.hours, per_type=5))
+    ctx = {"args": args, "failures": [], "queries": queries}
     results = {
         "benchmark": "tsbs-devops-cpu-only",
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -194,7 +194,10 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     series_filter_ctx fctx = { .p = p };
     sum_gate gate = { sums, ctx, &filt };
     hb_scan_summaries ssum = { .on = 0, .ctx = &gate };   /* set up once the WHERE is split */
-    hb_scan_opts so = { .tmin = p->tmin, .tmax = p->tmax, .fields = fields, .nfields = nf, .block_rows = 4096,
+    /* a subquery's rows are not cut by the time range again: it ran within
+     * it, and its window starts may precede it (influxd keeps those rows) */
+    hb_scan_opts so = { .tmin = m->virt ? INT64_MIN : p->tmin, .tmax = m->virt ? INT64_MAX : p->tmax,
+                        .fields = fields, .nfields = nf, .block_rows = 4096,
                         .series_filter = p->cond || p->only_gkey ? want_series : NULL, .series_ctx = &fctx,
                         .series_limit = raw_series_limit(p, m, nf), .series_last = p->desc,
                         .workers = p->env->workers, .sparse_tags = 1, .summaries = &ssum };
