@@ -75,6 +75,13 @@ hb_series_out *hb_result_add_series(hb_query_result *r, hb_stmt_result *s, const
     return o;
 }
 
+void hb_result_take_rows(hb_series_out *s, hb_value *values, size_t nrows)
+{
+    free(s->values);
+    s->values = values;
+    s->nrows = s->rows_cap = nrows;
+}
+
 hb_value *hb_result_add_row(hb_query_result *r, hb_series_out *s)
 {
     if (s->nrows == s->rows_cap) {

@@ -112,6 +112,9 @@ void hb_result_stmt_error(hb_query_result *r, hb_stmt_result *s, const char *msg
 /* Returns a new series owned by r with copies of name and columns. */
 hb_series_out *hb_result_add_series(hb_query_result *r, hb_stmt_result *s, const char *name, const char *const *columns,
                                     size_t ncols);
+/* Hands s (no rows yet) nrows rows of ncols values: a malloc'd array the
+ * result owns from now on (freed with it). */
+void hb_result_take_rows(hb_series_out *s, hb_value *values, size_t nrows);
 /* Returns the row's ncols values (zeroed = null) to fill, or NULL on OOM. */
 hb_value *hb_result_add_row(hb_query_result *r, hb_series_out *s);
 /* Adds a message (both strings copied). */

@@ -149,6 +149,11 @@ static hb_value cast(hb_value v, hb_iql_dtype t)
 static hb_value ref_value(const sel_row *row, const hb_iql_expr *e)
 {
     const sel_bind *b = hb_u64map_get((hb_u64map *)&row->p->binds, (uint64_t)(uintptr_t)e);
+    return sel_ref(row, e, b);
+}
+
+hb_value sel_ref(const sel_row *row, const hb_iql_expr *e, const sel_bind *b)
+{
     if (!b)
         return null_value();
     switch (b->kind) {
@@ -403,6 +408,22 @@ const hb_iql_expr *sel_unparen(const hb_iql_expr *e)
 
 /* Tags compare as strings and an absent tag is ""; fields that are null
  * fail every comparison. */
+static int call_over_expr(const hb_iql_expr *e)
+{
+    switch (e->kind) {
+    case HB_IQL_EXPR_CALL:
+        for (size_t i = 0; i < e->u.call.nargs; i++) {
+            hb_iql_expr_kind k = sel_unparen(e->u.call.args[i])->kind;
+            if (k == HB_IQL_EXPR_BINARY || k == HB_IQL_EXPR_CALL)
+                return 1;
+        }
+        return 0;
+    case HB_IQL_EXPR_BINARY: return call_over_expr(e->u.bin.lhs) || call_over_expr(e->u.bin.rhs);
+    case HB_IQL_EXPR_PAREN: return call_over_expr(e->u.paren);
+    default: return 0;
+    }
+}
+
 int sel_cond(const sel_row *row, const hb_iql_expr *e)
 {
     e = sel_unparen(e);
@@ -432,6 +453,11 @@ int sel_cond(const sel_row *row, const hb_iql_expr *e)
         int m = sel_regex_match(re, v.v.s.p, v.v.s.n);
         return op == HB_IQL_EQREGEX ? m : !m;
     }
+    /* influxd's condition evaluator reads function calls whose arguments
+     * are names or literals only (`abs(usage) > 3`); a call over an
+     * expression (`abs(usage - 50) < 3`) is null there: no row holds */
+    if (call_over_expr(l) || call_over_expr(r))
+        return 0;
     hb_value a = sel_eval(row, l), b = sel_eval(row, r);
     /* an absent tag (or a name that is neither field nor tag) reads as "" */
     const sel_bind *bl = l->kind == HB_IQL_EXPR_VARREF

@@ -506,13 +506,24 @@ int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_
             so->tags = kv;
             so->ntags = o->ntags;
         }
-        for (size_t r = r0; r < r1; r++) {
-            hb_value *dst = hb_result_add_row(res, so);
-            if (!dst) {
+        /* the rows move to the answer: as they are when already in order
+         * (the common case), else copied once into an array of their size */
+        int identity = r0 == 0 && r1 == o->nrows;
+        for (size_t r = r0; r < r1 && identity; r++)
+            identity = order[r].i == r;
+        if (identity) {
+            hb_result_take_rows(so, o->rows, o->nrows);
+            o->rows = NULL;
+            o->nrows = o->cap = 0;
+        } else {
+            hb_value *rows = malloc((r1 - r0) * width * sizeof *rows);
+            if (!rows) {
                 free(order);
                 return hb_err_set(err, HB_ENOMEM, "out of memory");
             }
-            memcpy(dst, &o->rows[order[r].i * width], width * sizeof *dst);
+            for (size_t r = r0; r < r1; r++)
+                memcpy(&rows[(r - r0) * width], &o->rows[order[r].i * width], width * sizeof *rows);
+            hb_result_take_rows(so, rows, r1 - r0);
         }
         free(order);
     }
@@ -639,6 +650,12 @@ int sel_raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen, h
         x->nfcols = 0;
         for (size_t i = 0; i < p->ncols; i++)
             field_refs(x, p->cols[i].expr);
+        if (!x->cbind && !(x->cbind = hb_arena_alloc(p->a, (p->ncols + 1) * sizeof *x->cbind)))
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        for (size_t i = 0; i < p->ncols; i++) {   /* SELECT *: the bindings once, not per cell */
+            const hb_iql_expr *e = p->cols[i].expr;
+            x->cbind[i] = e->kind == HB_IQL_EXPR_VARREF ? hb_u64map_get(&p->binds, (uint64_t)(uintptr_t)e) : NULL;
+        }
         x->bound = 1;
     }
     /* a point is a row when one of the fields the columns read has a value
@@ -650,7 +667,7 @@ int sel_raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen, h
         return HB_OK;
     vals[0] = (hb_value){ .kind = HB_V_TIME, .v.i = row->time };
     for (size_t i = 0; i < p->ncols; i++)
-        vals[i + 1] = sel_eval(row, p->cols[i].expr);
+        vals[i + 1] = x->cbind[i] ? sel_ref(row, p->cols[i].expr, x->cbind[i]) : sel_eval(row, p->cols[i].expr);
     sel_out_series *o = group_series(x, gkey, gklen, err);
     if (!o)
         return hb_err_set(err, HB_ENOMEM, "out of memory");

@@ -140,6 +140,8 @@ int sel_known_fn(const char *name);
 hb_value sel_arith(hb_iql_tok op, hb_value a, hb_value b);
 hb_value sel_math_apply(const char *name, const hb_value *args, size_t nargs);
 hb_value sel_eval(const sel_row *row, const hb_iql_expr *e);
+/* sel_eval of the VarRef e whose binding b is known (no lookup). */
+hb_value sel_ref(const sel_row *row, const hb_iql_expr *e, const sel_bind *b);
 /* WHERE (without the time range) for a row: 1 keep, 0 drop. */
 int sel_cond(const sel_row *row, const hb_iql_expr *e);
 /* e without the parentheses around it. */
@@ -173,6 +175,7 @@ typedef struct sel_raw {
     int *fcols;                  /* scan columns of the fields the output columns read */
     size_t nfcols;
     int bound;                   /* fcols computed for this measurement */
+    const sel_bind **cbind;      /* [ncols] a column that is a plain name: its binding (else NULL) */
     hb_strmap groups;            /* gkey -> index + 1 into out */
     sel_out_series *out;
     size_t nout, capout;
