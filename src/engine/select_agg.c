@@ -321,6 +321,13 @@ static hb_value eval_agg_expr(agg_ctx *x, agg_bucket *b, const hb_iql_expr *e, i
         return sel_math_apply(e->u.call.name.p, args, e->u.call.nargs);
     }
     case HB_IQL_EXPR_VARREF:
+        /* a name outside calls: its value at the selected point (a hidden
+         * auxiliary column, agg_plan_cols) */
+        for (size_t j = x->p->ncols; b && x->sel_col >= 0 && j < x->ntot; j++)
+            if (x->cols[j].aux && x->cols[j].arg == e) {
+                const agg_state *ss = &b->st[x->sel_col];
+                return ss->n && ss->auxv ? ss->auxv[j] : (hb_value){ .kind = HB_V_NULL };
+            }
         return (hb_value){ .kind = HB_V_NULL };
     default:
         return sel_eval(NULL, e);   /* literals only: no row needed */
@@ -530,7 +537,9 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
         ncalls += !x->cols[i].aux;
         nsel += !x->cols[i].aux && x->cols[i].selector;
     }
-    int single_selector = ncalls == 1 && nsel == 1 && !p->interval;
+    /* an expression over the one selector and names (max(v) - v) keeps its point's time too */
+    int hidden_selector = x->sel_col >= (int)p->ncols;
+    int single_selector = ncalls == 1 && (nsel == 1 || hidden_selector) && !p->interval;
     if (g->nb > 1)
         qsort(g->list, g->nb, sizeof *g->list, cmp_bucket);
     /* integral() streams over the windows (select_integral.c); when it is
@@ -668,6 +677,8 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
             } else {
                 any = 1;
             }
+            if (x->cols[i].expr && hidden_selector && b && b->st[x->sel_col].n)
+                st = b->st[x->sel_col].sel_t;
             if (single_selector && v.kind != HB_V_NULL)
                 rt = st;
             row[i + 1] = v;

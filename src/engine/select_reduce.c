@@ -125,6 +125,41 @@ static int add_hidden(const hb_iql_expr *e, agg_col *out, size_t *n, size_t cap,
     }
 }
 
+/* Hidden auxiliary columns for the names read outside any call in an
+ * expression column (`max(usage) - usage`): their values at the selected
+ * point. */
+static int add_bare_refs(const hb_iql_expr *e, agg_col *out, size_t *n, size_t cap, size_t *nref, hb_err *err)
+{
+    if (agg_is_call(e))
+        return HB_OK;
+    switch (e->kind) {
+    case HB_IQL_EXPR_VARREF:
+        if (*n == cap)
+            return hb_err_set(err, HB_ELIMIT, "too many functions in one statement");
+        memset(&out[*n], 0, sizeof out[*n]);
+        out[*n].aux = 1;
+        out[*n].arg = e;
+        (*n)++;
+        (*nref)++;
+        return HB_OK;
+    case HB_IQL_EXPR_BINARY: {
+        int rc = add_bare_refs(e->u.bin.lhs, out, n, cap, nref, err);
+        return rc ? rc : add_bare_refs(e->u.bin.rhs, out, n, cap, nref, err);
+    }
+    case HB_IQL_EXPR_PAREN:
+        return add_bare_refs(e->u.paren, out, n, cap, nref, err);
+    case HB_IQL_EXPR_CALL:   /* math over the names */
+        for (size_t i = 0; i < e->u.call.nargs; i++) {
+            int rc = add_bare_refs(e->u.call.args[i], out, n, cap, nref, err);
+            if (rc)
+                return rc;
+        }
+        return HB_OK;
+    default:
+        return HB_OK;
+    }
+}
+
 static int contains_agg(const hb_iql_expr *e)
 {
     if (agg_is_call(e))
@@ -162,10 +197,41 @@ int agg_plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, size_t *nt
                 return rc;
         }
     }
+    /* names outside calls in expression columns: the selected point's */
+    size_t first_hidden_aux = nh, nref = 0;
+    for (size_t i = 0; i < p->ncols; i++) {
+        if (!out[i].expr)
+            continue;
+        int rc = add_bare_refs(p->cols[i].expr, out, &nh, p->ncols + MAX_HIDDEN, &nref, err);
+        if (rc)
+            return rc;
+    }
     *ntot = nh;
     size_t ncalls = 0, nsel = 0;
     *selc = -1;
-    *naux = 0;
+    *naux = nref;
+    if (nref) {
+        /* allowed with exactly one call in the statement, a selector */
+        size_t ncall_h = 0, nsel_h = 0;
+        int hs = -1;
+        for (size_t j = p->ncols; j < first_hidden_aux; j++) {
+            ncall_h++;
+            if (out[j].selector) {
+                nsel_h++;
+                hs = (int)j;
+            }
+        }
+        for (size_t i = 0; i < p->ncols; i++) {   /* other columns may be names, not calls */
+            const hb_iql_expr *e = p->cols[i].expr;
+            while (e->kind == HB_IQL_EXPR_PAREN)
+                e = e->u.paren;
+            if (!out[i].expr && e->kind == HB_IQL_EXPR_CALL && agg_is_call(e))
+                ncall_h++;
+        }
+        if (ncall_h != 1 || nsel_h != 1)
+            return hb_err_set(err, HB_EINVAL, "mixing aggregate and non-aggregate queries is not supported");
+        *selc = hs;
+    }
     for (size_t i = 0; i < p->ncols; i++) {
         const hb_iql_expr *e = p->cols[i].expr;
         while (e->kind == HB_IQL_EXPR_PAREN)
@@ -200,7 +266,9 @@ int agg_plan_cols(sel_plan *p, agg_col *out, int *selc, size_t *naux, size_t *nt
                     return hb_err_set(err, HB_EINVAL, "selector function %s() cannot be combined with other functions",
                                       e->u.call.name.p);
     }
-    if (*naux) {
+    if (nref) {
+        return HB_OK;
+    } else if (*naux) {
         if (nsel > 1)
             return hb_err_set(err, HB_EINVAL, "mixing multiple selector functions with tags or fields is not supported");
         if (ncalls != nsel || nsel != 1)
@@ -247,9 +315,9 @@ static int reduce_value(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, 
 static int capture_aux(agg_ctx *x, agg_state *s, const sel_row *row)
 {
     sel_plan *p = x->p;
-    if (!s->auxv && !(s->auxv = hb_arena_calloc(p->a, p->ncols * sizeof *s->auxv)))
+    if (!s->auxv && !(s->auxv = hb_arena_calloc(p->a, x->ntot * sizeof *s->auxv)))
         return HB_ENOMEM;
-    for (size_t i = 0; i < p->ncols; i++) {
+    for (size_t i = 0; i < x->ntot; i++) {
         if (!x->cols[i].aux)
             continue;
         hb_value v = sel_eval(row, x->cols[i].arg);
