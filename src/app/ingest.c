@@ -120,38 +120,122 @@ out:
     return rc;
 }
 
-void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res)
+/* The checks every write starts with, in InfluxDB's order: database,
+ * precision (into *unit), retention policy (resolved into rp), room in the
+ * write buffer. 0 when the write may go on. */
+static int write_begin(hb_ingest *s, const char *db, const char *precision, int64_t *unit, const char *rpname,
+                       char *rp, size_t rpcap, hb_write_res *res)
 {
     hb_err err;
     hb_err_clear(&err);
     res->status = 204;
     res->points_written = 0;
     res->retry_after_secs = 0;
-
-    if (!req->db || !*req->db) {
+    if (!db || !*db) {
         fail(res, 400, "database is required");
-        return;
+        return -1;
     }
-    if (!hb_catalog_has_database(s->catalog, req->db)) {
-        fail(res, 404, "database not found: \"%s\"", req->db);
-        return;
+    if (!hb_catalog_has_database(s->catalog, db)) {
+        fail(res, 404, "database not found: \"%s\"", db);
+        return -1;
     }
-    int64_t unit = 1;
-    if (req->precision && *req->precision && hb_lp_precision(req->precision, &unit)) {
-        fail(res, 400, "invalid precision \"%s\" (use n, u, ms, s, m or h)", req->precision);
-        return;
+    *unit = 1;
+    if (precision && *precision && hb_lp_precision(precision, unit)) {
+        fail(res, 400, "invalid precision \"%s\" (use n, u, ms, s, m or h)", precision);
+        return -1;
     }
-    char rp[256];
-    if (hb_catalog_resolve_rp(s->catalog, req->db, req->rp, rp, sizeof rp, &err)) {
+    if (hb_catalog_resolve_rp(s->catalog, db, rpname, rp, rpcap, &err)) {
         /* InfluxDB 1.x answers 500 here; kept for compatibility */
         fail(res, 500, "%s", err.msg);
-        return;
+        return -1;
     }
     if (s->limits.memtable_max_bytes && hb_memset_bytes(s->memset) >= s->limits.memtable_max_bytes) {
         res->retry_after_secs = 1;
         fail(res, 503, "write buffer is full (%zu bytes): retry later", (size_t)s->limits.memtable_max_bytes);
+        return -1;
+    }
+    return 0;
+}
+
+/* Parsed points (lp, failed lines included) into policy rp: the "time"
+ * rules, the retention floor, admission, WAL + buffer, and the answer. */
+static void write_parsed(hb_ingest *s, const char *db, const char *rp, hb_lp_result *lp, hb_arena *arena,
+                         hb_write_res *res)
+{
+    hb_err err;
+    hb_err_clear(&err);
+    int rc;
+    char tag_reason[512];
+    size_t tag_dropped = 0;
+    size_t n = apply_time_rules(lp, arena, tag_reason, sizeof tag_reason, &tag_dropped);
+    if (n == SIZE_MAX) {
+        fail(res, 500, "out of memory");
         return;
     }
+    /* as InfluxDB: points older than the policy keeps are dropped */
+    size_t ret_dropped = 0;
+    int64_t floor = hb_retention_floor(s->catalog, db, rp, s->clock.now_ns(s->clock.self));
+    if (floor != INT64_MIN) {
+        size_t j = 0;
+        for (size_t i = 0; i < n; i++)
+            if (lp->points[i].time >= floor)
+                lp->points[j++] = lp->points[i];
+        ret_dropped = n - j;
+        n = j;
+    }
+    hb_admit_result adm;
+    memset(&adm, 0, sizeof adm);
+    if ((rc = hb_catalog_admit(s->catalog, db, rp, lp->points, n, &adm, &err))) {
+        fail(res, 500, "%s", err.msg);
+        return;
+    }
+    if (adm.accepted && (rc = commit_points(s, db, rp, lp->points, adm.accepted, &err))) {
+        hb_log_error("write to %s.%s failed: %s", db, rp, err.msg);
+        fail(res, 500, "%s", err.msg);
+        return;
+    }
+    res->points_written = adm.accepted;
+    /* InfluxDB reports dropped points in preference to parse errors, and a
+     * "time" tag (its first validation pass) before field problems */
+    if (tag_dropped || adm.dropped)
+        fail(res, 400, "partial write: %s dropped=%zu", tag_dropped ? tag_reason : adm.reason,
+             tag_dropped + adm.dropped);
+    else if (ret_dropped)   /* reported in preference to parse errors, not counted with conflicts */
+        fail(res, 400, "partial write: points beyond retention policy dropped=%zu", ret_dropped);
+    else if (lp->nfailed)
+        fail(res, 400, "partial write: %s dropped=0", hb_buf_cstr(&lp->errors));
+}
+
+void hb_ingest_write_points(hb_ingest *s, const char *db, const char *rpname, hb_point *pts, size_t n,
+                            hb_arena *arena, hb_write_res *res)
+{
+    char rp[256];
+    int64_t unit;
+    if (write_begin(s, db, NULL, &unit, rpname, rp, sizeof rp, res))
+        return;
+    if (s->limits.max_points_per_request && n > s->limits.max_points_per_request) {
+        fail(res, 413, "too many points in one request (max %zu)", s->limits.max_points_per_request);
+        return;
+    }
+    if (n == 0)
+        return;
+    hb_lp_result lp;
+    memset(&lp, 0, sizeof lp);
+    hb_buf_init(&lp.errors, 0);
+    lp.points = pts;
+    lp.npoints = n;
+    write_parsed(s, db, rp, &lp, arena, res);
+    hb_buf_free(&lp.errors);
+}
+
+void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res)
+{
+    hb_err err;
+    hb_err_clear(&err);
+    char rp[256];
+    int64_t unit;
+    if (write_begin(s, req->db, req->precision, &unit, req->rp, rp, sizeof rp, res))
+        return;
 
     hb_arena arena;
     hb_arena_init(&arena, 256 * 1024, 0);
@@ -180,45 +264,7 @@ void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res)
         goto out;  /* empty body: 204 as InfluxDB */
     }
 
-    char tag_reason[512];
-    size_t tag_dropped = 0;
-    size_t n = apply_time_rules(&lp, &arena, tag_reason, sizeof tag_reason, &tag_dropped);
-    if (n == SIZE_MAX) {
-        fail(res, 500, "out of memory");
-        goto out;
-    }
-    /* as InfluxDB: points older than the policy keeps are dropped */
-    size_t ret_dropped = 0;
-    int64_t floor = hb_retention_floor(s->catalog, req->db, rp, s->clock.now_ns(s->clock.self));
-    if (floor != INT64_MIN) {
-        size_t j = 0;
-        for (size_t i = 0; i < n; i++)
-            if (lp.points[i].time >= floor)
-                lp.points[j++] = lp.points[i];
-        ret_dropped = n - j;
-        n = j;
-    }
-    hb_admit_result adm;
-    memset(&adm, 0, sizeof adm);
-    if ((rc = hb_catalog_admit(s->catalog, req->db, rp, lp.points, n, &adm, &err))) {
-        fail(res, 500, "%s", err.msg);
-        goto out;
-    }
-    if (adm.accepted && (rc = commit_points(s, req->db, rp, lp.points, adm.accepted, &err))) {
-        hb_log_error("write to %s.%s failed: %s", req->db, rp, err.msg);
-        fail(res, 500, "%s", err.msg);
-        goto out;
-    }
-    res->points_written = adm.accepted;
-    /* InfluxDB reports dropped points in preference to parse errors, and a
-     * "time" tag (its first validation pass) before field problems */
-    if (tag_dropped || adm.dropped)
-        fail(res, 400, "partial write: %s dropped=%zu", tag_dropped ? tag_reason : adm.reason,
-             tag_dropped + adm.dropped);
-    else if (ret_dropped)   /* reported in preference to parse errors, not counted with conflicts */
-        fail(res, 400, "partial write: points beyond retention policy dropped=%zu", ret_dropped);
-    else if (lp.nfailed)
-        fail(res, 400, "partial write: %s dropped=0", hb_buf_cstr(&lp.errors));
+    write_parsed(s, req->db, rp, &lp, &arena, res);
 out:
     hb_buf_free(&lp.errors);
     hb_arena_free(&arena);

@@ -15,9 +15,11 @@
 
 #include "app/catalog.h"
 #include "app/memset.h"
+#include "base/arena.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "ports/clock_port.h"
+#include "domain/point.h"
 #include "ports/wal_port.h"
 
 typedef struct hb_ingest_limits {
@@ -58,6 +60,16 @@ void hb_ingest_destroy(hb_ingest *s);
 
 /* Handle one /write request. Always fills res (status + error text). */
 void hb_ingest_write(hb_ingest *s, const hb_write_req *req, hb_write_res *res);
+
+/* Write points built by the server itself (SELECT ... INTO) into db and
+ * policy rpname (NULL or "": the default), exactly as a /write of the same
+ * points: the same checks, admission, WAL record, buffer insert, fsync wait
+ * and answer in res. Each point needs measurement, series_key, sorted unique
+ * tags, at least one field and its time; points may be reordered and
+ * rewritten (strings of rewritten fields come from arena). At most
+ * limits.max_points_per_request points (413 otherwise). */
+void hb_ingest_write_points(hb_ingest *s, const char *db, const char *rpname, hb_point *pts, size_t n,
+                            hb_arena *arena, hb_write_res *res);
 
 /* Replay the WAL records after flushed_seq (the earlier ones are in
  * registered Parquet files) into the active memtable at start-up,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/select_into.h"
 #include "app/services.h"
 #include "base/log.h"
 #include "domain/influxql/format.h"
@@ -324,6 +325,9 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
             .sink = x->sink && x->sink->rows.series ? &x->sink->rows : NULL,
             .cancel = x->sink ? x->sink->cancel : NULL,
         };
+        if (st->u.select->target)   /* answered in one piece, as influxd sends it */
+            return hb_select_into_exec(&svc->ingest, svc->catalog, &env, st->u.select, x->req->read_only, x->res,
+                                       x->sr, &x->err);
         x->sr->shape = HB_SHAPE_EMITTER;
         return hb_select_exec(&env, st->u.select, x->res, x->sr, &x->err);
     }

@@ -806,8 +806,6 @@ static int plan_time(sel_plan *p, hb_err *err)
 int sel_plan_build(sel_plan *p, hb_err *err)
 {
     const hb_iql_select *s = p->s;
-    if (s->target)
-        return hb_err_set(err, HB_EUNSUPP, "SELECT INTO is not implemented yet");
     int rc = plan_time(p, err);
     if (rc || (rc = resolve_sources(p, err)))
         return rc;
