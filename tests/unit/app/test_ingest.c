@@ -202,10 +202,60 @@ static void replay_skips_dropped_namesakes(void **state)
     hb_memset_free(fresh);
 }
 
+/* Points built by the server (SELECT ... INTO) take the /write path:
+ * the same checks, conflicts, limits, WAL records and buffer rows. */
+static void write_points(void **state)
+{
+    fixture *f = *state;
+    char e[2048];
+    hb_arena a;
+    hb_arena_init(&a, 0, 0);
+    hb_tag tag = { hb_slice_c("host"), hb_slice_c("a") };
+    hb_field fl[2] = { { .key = hb_slice_c("v"), .type = HB_FT_FLOAT, .v.f = 1.5 },
+                       { .key = hb_slice_c("n"), .type = HB_FT_INTEGER, .v.i = 7 } };
+    hb_point pts[3];
+    for (int i = 0; i < 3; i++)
+        pts[i] = (hb_point){ .measurement = hb_slice_c("m"), .series_key = hb_slice_c("m,host=a"), .tags = &tag,
+                             .ntags = 1, .nfields = 2, .fields = fl, .time = i };
+    uint64_t seq0 = f->wal.last_seq(f->wal.self);
+    hb_write_res res;
+    hb_buf_init(&res.error, 0);
+    hb_ingest_write_points(&f->ing, "db", NULL, pts, 3, &a, &res);
+    assert_int_equal(res.status, 204);
+    assert_int_equal(res.points_written, 3);
+    assert_int_equal(f->wal.last_seq(f->wal.self), seq0 + 1);   /* one WAL record */
+    assert_int_equal(hb_memtable_rows(hb_memset_active(f->ms)), 3);
+    /* a type conflict drops the point, keeps the others: InfluxDB's text */
+    assert_int_equal(write(f, "db", NULL, "m,host=a v=1 10", e), 204);
+    hb_field bad = { .key = hb_slice_c("n"), .type = HB_FT_FLOAT, .v.f = 2 };
+    pts[1].fields = &bad;
+    pts[1].nfields = 1;
+    pts[0].time = pts[1].time = pts[2].time = 20;
+    pts[2].time = 21;
+    hb_ingest_write_points(&f->ing, "db", "", pts, 3, &a, &res);
+    assert_int_equal(res.status, 400);
+    assert_string_equal(hb_buf_cstr(&res.error), "partial write: field type conflict: input field \"n\" on "
+                                                 "measurement \"m\" is type float, already exists as type "
+                                                 "integer dropped=1");
+    assert_int_equal(res.points_written, 2);
+    /* unknown policy, too many points */
+    hb_ingest_write_points(&f->ing, "db", "nope", pts, 1, &a, &res);
+    assert_int_equal(res.status, 500);
+    assert_string_equal(hb_buf_cstr(&res.error), "retention policy not found: nope");
+    hb_point many[101];
+    for (int i = 0; i < 101; i++)
+        many[i] = pts[0];
+    hb_ingest_write_points(&f->ing, "db", NULL, many, 101, &a, &res);
+    assert_int_equal(res.status, 413);
+    hb_buf_free(&res.error);
+    hb_arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(write_points, setup, teardown),
         cmocka_unit_test_setup_teardown(precision_and_default_time, setup, teardown),
         cmocka_unit_test_setup_teardown(limits, setup, teardown),
         cmocka_unit_test_setup_teardown(buffer_full_is_503, setup, teardown),
