@@ -463,7 +463,8 @@ static int cmp_out_time(const void *a, const void *b)
 
 /* top(), bottom(): the N best points (with tag arguments: the best point
  * of each distinct tag tuple first), returned by time with their own
- * timestamps. */
+ * timestamps. sample(): the points it holds, by time, then value (influxd's
+ * sort of a sample). */
 static int emit_top(agg_ctx *x, agg_group *g, size_t col, sel_out_series *o, hb_err *err)
 {
     sel_plan *p = x->p;
@@ -480,7 +481,8 @@ static int emit_top(agg_ctx *x, agg_group *g, size_t col, sel_out_series *o, hb_
             idx[i] = i;
         g_state = s;
         g_top = c->fn == FN_TOP;
-        qsort(idx, s->nv, sizeof *idx, cmp_rank);
+        if (c->fn != FN_SAMPLE)   /* sample() keeps every point it holds */
+            qsort(idx, s->nv, sizeof *idx, cmp_rank);
         size_t n = s->nv;
         if (c->ntagargs) {
             /* keep the best point of each tag tuple (the first in rank order) */
@@ -528,7 +530,8 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
     if (x->cols[0].fn == FN_DISTINCT && !x->cols[0].aux && !x->cols[0].expr)
         return emit_distinct(x, g, o, err);
     for (size_t i = 0; i < p->ncols; i++)
-        if (!x->cols[i].aux && !x->cols[i].expr && (x->cols[i].fn == FN_TOP || x->cols[i].fn == FN_BOTTOM))
+        if (!x->cols[i].aux && !x->cols[i].expr &&
+            (x->cols[i].fn == FN_TOP || x->cols[i].fn == FN_BOTTOM || x->cols[i].fn == FN_SAMPLE))
             return emit_top(x, g, i, o, err);
     /* one selector (possibly with other columns) and no GROUP BY time: the
      * row has the selected point's time */

@@ -10,7 +10,7 @@
 
 typedef enum {
     FN_COUNT, FN_SUM, FN_MEAN, FN_MIN, FN_MAX, FN_FIRST, FN_LAST, FN_SPREAD, FN_STDDEV, FN_MEDIAN, FN_MODE,
-    FN_PERCENTILE, FN_COUNT_DISTINCT, FN_DISTINCT, FN_TOP, FN_BOTTOM, FN_INTEGRAL,
+    FN_PERCENTILE, FN_COUNT_DISTINCT, FN_DISTINCT, FN_TOP, FN_BOTTOM, FN_INTEGRAL, FN_SAMPLE,
 } agg_fn;
 
 typedef struct agg_col {
@@ -20,7 +20,7 @@ typedef struct agg_col {
     agg_fn fn;
     const hb_iql_expr *arg;     /* the value fed to the reducer */
     double pct;                 /* percentile */
-    int64_t limit;              /* top, bottom: N */
+    int64_t limit;              /* top, bottom, sample: N */
     int64_t unit;               /* integral: the time unit (default 1s) */
     const hb_iql_expr *const *tagargs; /* top, bottom: the tag arguments (one point per distinct tuple) */
     size_t ntagargs;

@@ -440,6 +440,19 @@ int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_
             v[i] = t;
         }
     n = kept;
+    if (p->capture) {   /* an inner statement of a transformation: its series go to the caller */
+        sel_out_series *cv = malloc((n ? n : 1) * sizeof *cv);
+        if (!cv)
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+            cv[i] = v[i];
+            v[i].rows = NULL;
+            v[i].nrows = 0;
+        }
+        *p->capture = cv;
+        *p->ncapture = n;
+        return HB_OK;
+    }
     size_t first = 0, last = n;
     if (p->desc) {
         for (size_t i = 0; i < n / 2; i++) {
@@ -762,7 +775,9 @@ int hb_select_exec(const hb_select_env *env, const hb_iql_select *s, hb_query_re
     hb_u64map_init(&p.binds);
     int rc = sel_plan_build(&p, err);
     sr->tz = p.tz;   /* the encoder writes the times in tz()'s zone */
-    if (!rc && p.ncols && !p.aggregate && env->sink)
+    if (!rc && p.ncols && sel_tf_any(&p))
+        rc = sel_exec_transform(&p, res, sr, err);
+    else if (!rc && p.ncols && !p.aggregate && env->sink)
         rc = sel_exec_raw_stream(&p, err);   /* 1: not a shape it streams */
     else if (!rc && p.ncols)
         rc = p.aggregate ? sel_exec_agg(&p, res, sr, err) : 1;

@@ -76,6 +76,11 @@ typedef struct sel_plan {
     size_t only_gklen;
     struct hb_memtable *subq[SEL_MAX_SUBQUERIES]; /* subqueries' answers, freed with the plan */
     size_t nsubq;
+    /* Optional: sel_emit hands the series (rows unsorted, before ORDER BY
+     * and limits) to *capture / *ncapture instead of the answer; the
+     * caller then owns them (select_transform.c) */
+    struct sel_out_series **capture;
+    size_t *ncapture;
 } sel_plan;
 
 /* ---- subqueries (select_subquery.c) ----
@@ -155,6 +160,15 @@ int sel_regex_match(const hb_iql_expr *re, const char *s, size_t n);
 void sel_regex_cache_free(void);
 
 /* ---- execution (select_raw.c, select_agg.c) ---- */
+/* ---- transformations (select_transform.c) ---- */
+/* 1 for derivative(), difference(), moving_average(), ... */
+int sel_tf_is(const char *name);
+/* InfluxDB's argument checks of transformation call e (compile time). */
+int sel_tf_check(const sel_plan *p, const hb_iql_expr *e, hb_err *err);
+/* Some column holds a transformation. */
+int sel_tf_any(const sel_plan *p);
+int sel_exec_transform(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err);
+
 typedef struct sel_out_series {
     const sel_meas *m;
     const char *gkey;               /* group tag values joined (sort key) */

@@ -267,7 +267,7 @@ static int call_takes(const char *fn, hb_ftype t)
 {
     int numeric = t == HB_FT_FLOAT || t == HB_FT_INTEGER || t == HB_FT_UNSIGNED;
     if (!strcmp(fn, "count") || !strcmp(fn, "first") || !strcmp(fn, "last") || !strcmp(fn, "distinct") ||
-        !strcmp(fn, "mode"))
+        !strcmp(fn, "mode") || !strcmp(fn, "sample") || !strcmp(fn, "elapsed"))
         return 1;
     if (!strcmp(fn, "max") || !strcmp(fn, "min"))
         return numeric || t == HB_FT_BOOLEAN;
@@ -752,7 +752,7 @@ static int check_calls(sel_plan *p, const hb_iql_expr *e, hb_err *err)
                                   e->u.call.nargs);
         } else {
             p->aggregate = 1;
-            int rc = check_agg_args(e, err);
+            int rc = sel_tf_is(n) ? sel_tf_check(p, e, err) : check_agg_args(e, err);
             if (rc)
                 return rc;
         }

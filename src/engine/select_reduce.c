@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "domain/influxql/duration.h"
 #include "engine/select_agg_internal.h"
@@ -17,7 +18,7 @@ static int parse_fn(const char *name, agg_fn *fn, int *selector)
         { "max", FN_MAX, 1 }, { "first", FN_FIRST, 1 }, { "last", FN_LAST, 1 }, { "spread", FN_SPREAD, 0 },
         { "stddev", FN_STDDEV, 0 }, { "median", FN_MEDIAN, 0 }, { "mode", FN_MODE, 0 },
         { "percentile", FN_PERCENTILE, 1 }, { "distinct", FN_DISTINCT, 0 }, { "top", FN_TOP, 1 },
-        { "bottom", FN_BOTTOM, 1 }, { "integral", FN_INTEGRAL, 0 },
+        { "bottom", FN_BOTTOM, 1 }, { "integral", FN_INTEGRAL, 0 }, { "sample", FN_SAMPLE, 1 },
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (!strcmp(name, t[i].n)) {
@@ -67,6 +68,8 @@ static int parse_call(const hb_iql_expr *e, agg_col *c, hb_err *err)
             c->unit = u->u.i;
         }
     }
+    if (c->fn == FN_SAMPLE)   /* the arguments were checked by the planner */
+        c->limit = e->u.call.nargs == 2 && e->u.call.args[1]->kind == HB_IQL_EXPR_INTEGER ? e->u.call.args[1]->u.i : 1;
     if (c->fn == FN_TOP || c->fn == FN_BOTTOM) {
         if (e->u.call.nargs < 2)
             return hb_err_set(err, HB_EINVAL, "invalid number of arguments for %s, expected at least 2, got %zu", name,
@@ -348,8 +351,52 @@ static int grow_pauxv(agg_state *s)
     return HB_OK;
 }
 
+/* sample(): a uniform random number below n (splitmix64, per thread,
+ * seeded once from the clock: which points a sample holds is random, as in
+ * influxd) */
+static uint64_t sample_below(uint64_t n)
+{
+    static __thread uint64_t st;
+    if (!st) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        st = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) | 1;
+    }
+    uint64_t z = (st += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    z ^= z >> 31;
+    return z % n;
+}
+
+/* sample(): reservoir sampling (Algorithm R) of the bucket's points: the
+ * first N are kept, the k-th later one replaces a random kept one with
+ * probability N/k. Memory O(N) per bucket. */
+static int reduce_sample(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row)
+{
+    if (s->n == 0)
+        s->kind = v.kind;
+    if (s->nv < (size_t)c->limit)
+        return reduce_point(x, c, s, v, t, row);
+    uint64_t k = sample_below(s->n + 1);
+    if (k >= (uint64_t)c->limit) {
+        s->n++;
+        return HB_OK;
+    }
+    int rc = reduce_point(x, c, s, v, t, row);   /* appended last: move it into slot k */
+    if (rc)
+        return rc;
+    s->nv--;
+    s->vals[k] = s->vals[s->nv];
+    s->ts[k] = s->ts[s->nv];
+    s->pauxv[k] = s->pauxv[s->nv];
+    return HB_OK;
+}
+
 int agg_reduce(agg_ctx *x, const agg_col *c, agg_state *s, hb_value v, int64_t t, const sel_row *row)
 {
+    if (c->fn == FN_SAMPLE)
+        return reduce_sample(x, c, s, v, t, row);
     if (c->fn == FN_TOP || c->fn == FN_BOTTOM) {
         if (s->n == 0)
             s->kind = v.kind;

@@ -1,0 +1,624 @@
+/* Transformations in SELECT (derivative, difference, moving_average,
+ * cumulative_sum, elapsed and their non_negative forms), as influxd 1.x
+ * answers them.
+ *
+ * influxd builds one iterator per call: a transformation reads its
+ * argument (a raw field, or an aggregate under GROUP BY time) as one
+ * stream per output series (measurement and group: the points of all its
+ * series merged by time) and emits its points; the columns are then joined
+ * by time. So does this: each transformation column runs as its own inner
+ * statement (the argument as the only column, no LIMIT/OFFSET), its
+ * series are captured before output (sel_plan.capture), fed through
+ * engine/transform.h in output order, and the columns that are not
+ * transformations run together as one more inner statement; the results
+ * are joined per series by time and emitted with the statement's
+ * ORDER BY, LIMIT and OFFSET.
+ *
+ * influxd's details kept: under GROUP BY time the argument is read from
+ * one interval before the range (ORDER BY time DESC: after it) for every
+ * function but cumulative_sum, so the first window in range has a
+ * previous one; windows without a value (fill(null)) are skipped, other
+ * fill() values take part; the unit of derivative() defaults to the GROUP
+ * BY interval (1s on raw fields), elapsed()'s to 1ns. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/influxql/duration.h"
+#include "engine/select_internal.h"
+#include "engine/transform.h"
+
+typedef struct tf_name {
+    const char *n;
+    int kind;       /* hb_tf_kind, or -1: recognised, not implemented */
+    int extra;      /* reads one interval more under GROUP BY time */
+} tf_name;
+
+static const tf_name k_names[] = {
+    { "derivative", HB_TF_DERIVATIVE, 1 },
+    { "non_negative_derivative", HB_TF_NN_DERIVATIVE, 1 },
+    { "difference", HB_TF_DIFFERENCE, 1 },
+    { "non_negative_difference", HB_TF_NN_DIFFERENCE, 1 },
+    { "moving_average", HB_TF_MOVING_AVERAGE, 1 },
+    { "cumulative_sum", HB_TF_CUMULATIVE_SUM, 0 },
+    { "elapsed", HB_TF_ELAPSED, 1 },
+    { "exponential_moving_average", -1, 1 },
+    { "double_exponential_moving_average", -1, 1 },
+    { "triple_exponential_moving_average", -1, 1 },
+    { "relative_strength_index", -1, 1 },
+    { "triple_exponential_derivative", -1, 1 },
+    { "kaufmans_efficiency_ratio", -1, 1 },
+    { "kaufmans_adaptive_moving_average", -1, 1 },
+    { "chande_momentum_oscillator", -1, 1 },
+    { "holt_winters", -1, 0 },
+    { "holt_winters_with_fit", -1, 0 },
+};
+
+static const tf_name *tf_lookup(const char *n)
+{
+    for (size_t i = 0; i < sizeof k_names / sizeof k_names[0]; i++)
+        if (!strcmp(n, k_names[i].n))
+            return &k_names[i];
+    return NULL;
+}
+
+int sel_tf_is(const char *name) { return tf_lookup(name) != NULL; }
+
+/* Go's %T of an influxql expression, for influxd's messages. */
+static const char *go_type(const hb_iql_expr *e)
+{
+    switch (e->kind) {
+    case HB_IQL_EXPR_VARREF: return "*influxql.VarRef";
+    case HB_IQL_EXPR_CALL: return "*influxql.Call";
+    case HB_IQL_EXPR_BINARY: return "*influxql.BinaryExpr";
+    case HB_IQL_EXPR_PAREN: return "*influxql.ParenExpr";
+    case HB_IQL_EXPR_DISTINCT: return "*influxql.Distinct";
+    case HB_IQL_EXPR_WILDCARD: return "*influxql.Wildcard";
+    case HB_IQL_EXPR_REGEX: return "*influxql.RegexLiteral";
+    case HB_IQL_EXPR_STRING: return "*influxql.StringLiteral";
+    case HB_IQL_EXPR_INTEGER: return "*influxql.IntegerLiteral";
+    case HB_IQL_EXPR_UNSIGNED: return "*influxql.UnsignedLiteral";
+    case HB_IQL_EXPR_NUMBER: return "*influxql.NumberLiteral";
+    case HB_IQL_EXPR_BOOLEAN: return "*influxql.BooleanLiteral";
+    case HB_IQL_EXPR_DURATION: return "*influxql.DurationLiteral";
+    case HB_IQL_EXPR_TIME: return "*influxql.TimeLiteral";
+    default: return "*influxql.NilLiteral";
+    }
+}
+
+static int check_duration(const char *what, const hb_iql_expr *a, hb_err *err)
+{
+    if (a->kind != HB_IQL_EXPR_DURATION)
+        return hb_err_set(err, HB_EINVAL, "second argument to %s must be a duration, got %s", what, go_type(a));
+    if (a->u.i <= 0) {
+        char d[64];
+        hb_iql_duration_format(a->u.i, d);
+        return hb_err_set(err, HB_EINVAL, "duration argument must be positive, got %s", d);
+    }
+    return HB_OK;
+}
+
+/* The argument: an aggregate under GROUP BY time, else a field (InfluxDB's
+ * compileDerivative and friends). */
+static int check_arg0(const char *n, const hb_iql_expr *a, int64_t interval, hb_err *err)
+{
+    if (a->kind == HB_IQL_EXPR_CALL) {
+        if (!interval)
+            return hb_err_set(err, HB_EINVAL, "%s aggregate requires a GROUP BY interval", n);
+        return HB_OK;
+    }
+    if (interval)
+        return hb_err_set(err, HB_EINVAL, "aggregate function required inside the call to %s", n);
+    if (a->kind != HB_IQL_EXPR_VARREF && a->kind != HB_IQL_EXPR_WILDCARD && a->kind != HB_IQL_EXPR_REGEX)
+        return hb_err_set(err, HB_EINVAL, "expected field argument in %s()", n);
+    return HB_OK;
+}
+
+static int check_hold(const char *n, const hb_iql_expr *const *args, size_t na, int ted, hb_err *err)
+{
+    if (na < 3)
+        return HB_OK;
+    const hb_iql_expr *h = args[2];
+    if (h->kind != HB_IQL_EXPR_INTEGER)
+        return hb_err_set(err, HB_EINVAL, "%s hold period must be an integer", n);
+    if (ted && h->u.i < 1 && h->u.i != -1)
+        return hb_err_set(err, HB_EINVAL, "%s hold period must be greater than or equal to 1", n);
+    if (h->u.i < 0 && h->u.i != -1)
+        return hb_err_set(err, HB_EINVAL, "%s hold period must be greater than or equal to 0", n);
+    return HB_OK;
+}
+
+static int check_period(const char *n, const hb_iql_expr *const *args, hb_err *err)
+{
+    if (args[1]->kind != HB_IQL_EXPR_INTEGER)
+        return hb_err_set(err, HB_EINVAL, "%s period must be an integer", n);
+    if (args[1]->u.i < 1)
+        return hb_err_set(err, HB_EINVAL, "%s period must be greater than or equal to 1", n);
+    return HB_OK;
+}
+
+int sel_tf_check(const sel_plan *p, const hb_iql_expr *e, hb_err *err)
+{
+    const char *n = e->u.call.name.p;
+    const hb_iql_expr *const *args = (const hb_iql_expr *const *)e->u.call.args;
+    size_t na = e->u.call.nargs;
+    int ok = 1;
+    const char *msg = NULL;
+    int64_t interval = hb_iql_group_by_interval(p->s, &ok, &msg);
+    if (!ok || interval < 0)
+        interval = 0;
+    int rc;
+    if (!strcmp(n, "derivative") || !strcmp(n, "non_negative_derivative") || !strcmp(n, "elapsed")) {
+        if (na < 1 || na > 2)
+            return hb_err_set(err, HB_EINVAL,
+                              "invalid number of arguments for %s, expected at least 1 but no more than 2, got %zu", n,
+                              na);
+        if (na == 2 && (rc = check_duration(n, args[1], err)))
+            return rc;
+        return check_arg0(n, args[0], interval, err);
+    }
+    if (!strcmp(n, "difference") || !strcmp(n, "non_negative_difference") || !strcmp(n, "cumulative_sum")) {
+        if (na != 1)
+            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for %s, expected 1, got %zu", n, na);
+        return check_arg0(n, args[0], interval, err);
+    }
+    if (!strcmp(n, "moving_average")) {
+        if (na != 2)
+            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for moving_average, expected 2, got %zu", na);
+        if (args[1]->kind != HB_IQL_EXPR_INTEGER)
+            return hb_err_set(err, HB_EINVAL, "second argument for moving_average must be an integer, got %s",
+                              go_type(args[1]));
+        if (args[1]->u.i <= 1)
+            return hb_err_set(err, HB_EINVAL, "moving_average window must be greater than 1, got %lld",
+                              (long long)args[1]->u.i);
+        return check_arg0(n, args[0], interval, err);
+    }
+    if (!strcmp(n, "kaufmans_efficiency_ratio") || !strcmp(n, "kaufmans_adaptive_moving_average")) {
+        if (na < 2 || na > 3)
+            return hb_err_set(err, HB_EINVAL,
+                              "invalid number of arguments for %s, expected at least 2 but no more than 3, got %zu", n,
+                              na);
+        if ((rc = check_period(n, args, err)) || (rc = check_hold(n, args, na, 0, err)))
+            return rc;
+        return check_arg0(n, args[0], interval, err);
+    }
+    if (!strcmp(n, "chande_momentum_oscillator")) {
+        if (na < 2 || na > 4)
+            return hb_err_set(err, HB_EINVAL,
+                              "invalid number of arguments for %s, expected at least 2 but no more than 4, got %zu", n,
+                              na);
+        if ((rc = check_period(n, args, err)) || (rc = check_hold(n, args, na, 0, err)))
+            return rc;
+        if (na == 4) {
+            const hb_iql_expr *w = args[3];
+            if (w->kind != HB_IQL_EXPR_STRING)
+                return hb_err_set(err, HB_EINVAL, "%s warmup type must be a string", n);
+            if (strcmp(w->u.str.p, "none") && strcmp(w->u.str.p, "exponential") && strcmp(w->u.str.p, "simple"))
+                return hb_err_set(err, HB_EINVAL, "%s warmup type must be one of: 'none' 'exponential' 'simple'", n);
+        }
+        return check_arg0(n, args[0], interval, err);
+    }
+    if (!strcmp(n, "holt_winters") || !strcmp(n, "holt_winters_with_fit")) {
+        if (na != 3)
+            return hb_err_set(err, HB_EINVAL, "invalid number of arguments for %s, expected 3, got %zu", n, na);
+        if (args[1]->kind != HB_IQL_EXPR_INTEGER)
+            return hb_err_set(err, HB_EINVAL, "expected integer argument as second arg in %s", n);
+        if (args[1]->u.i <= 0)
+            return hb_err_set(err, HB_EINVAL, "second arg to %s must be greater than 0, got %lld", n,
+                              (long long)args[1]->u.i);
+        if (args[2]->kind != HB_IQL_EXPR_INTEGER)
+            return hb_err_set(err, HB_EINVAL, "expected integer argument as third arg in %s", n);
+        if (args[2]->u.i < 0)
+            return hb_err_set(err, HB_EINVAL, "third arg to %s cannot be negative, got %lld", n,
+                              (long long)args[2]->u.i);
+        if (args[0]->kind != HB_IQL_EXPR_CALL)
+            return hb_err_set(err, HB_EINVAL, "must use aggregate function with %s", n);
+        if (!interval)
+            return hb_err_set(err, HB_EINVAL, "%s aggregate requires a GROUP BY interval", n);
+        return HB_OK;
+    }
+    /* the exponential family */
+    if (na < 2 || na > 4)
+        return hb_err_set(err, HB_EINVAL,
+                          "invalid number of arguments for %s, expected at least 2 but no more than 4, got %zu", n, na);
+    if ((rc = check_period(n, args, err)) ||
+        (rc = check_hold(n, args, na, !strcmp(n, "triple_exponential_derivative"), err)))
+        return rc;
+    if (na == 4) {
+        const hb_iql_expr *w = args[3];
+        if (w->kind != HB_IQL_EXPR_STRING)
+            return hb_err_set(err, HB_EINVAL, "%s warmup type must be a string", n);
+        if (strcmp(w->u.str.p, "exponential") && strcmp(w->u.str.p, "simple"))
+            return hb_err_set(err, HB_EINVAL, "%s warmup type must be one of: 'exponential' 'simple'", n);
+    }
+    return check_arg0(n, args[0], interval, err);
+}
+
+/* ---- execution ---- */
+
+static int contains_tf(const hb_iql_expr *e)
+{
+    switch (e->kind) {
+    case HB_IQL_EXPR_CALL:
+        if (sel_tf_is(e->u.call.name.p))
+            return 1;
+        for (size_t i = 0; i < e->u.call.nargs; i++)
+            if (contains_tf(e->u.call.args[i]))
+                return 1;
+        return 0;
+    case HB_IQL_EXPR_BINARY: return contains_tf(e->u.bin.lhs) || contains_tf(e->u.bin.rhs);
+    case HB_IQL_EXPR_PAREN: return contains_tf(e->u.paren);
+    default: return 0;
+    }
+}
+
+/* A field or tag outside any aggregate (InfluxDB's auxiliary fields). */
+static int has_aux(const hb_iql_expr *e)
+{
+    size_t lo, hi;
+    switch (e->kind) {
+    case HB_IQL_EXPR_VARREF:
+    case HB_IQL_EXPR_WILDCARD:
+    case HB_IQL_EXPR_REGEX: return 1;
+    case HB_IQL_EXPR_CALL:
+        if (!sel_math_fn(e->u.call.name.p, &lo, &hi))
+            return 0;
+        for (size_t i = 0; i < e->u.call.nargs; i++)
+            if (has_aux(e->u.call.args[i]))
+                return 1;
+        return 0;
+    case HB_IQL_EXPR_BINARY: return has_aux(e->u.bin.lhs) || has_aux(e->u.bin.rhs);
+    case HB_IQL_EXPR_PAREN: return has_aux(e->u.paren);
+    default: return 0;
+    }
+}
+
+int sel_tf_any(const sel_plan *p)
+{
+    for (size_t i = 0; i < p->ncols; i++)
+        if (contains_tf(p->cols[i].expr))
+            return 1;
+    return 0;
+}
+
+/* The captured answer of one inner statement. */
+typedef struct tf_part {
+    sel_out_series *v;
+    size_t n;
+    size_t width;           /* values per row, time first */
+} tf_part;
+
+static void part_free(tf_part *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i].rows);
+    free(t->v);
+    t->v = NULL;
+    t->n = 0;
+}
+
+typedef struct row_ix {
+    int64_t t;
+    size_t i;
+} row_ix;
+
+static int cmp_row_ix(const void *a, const void *b)
+{
+    const row_ix *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Rows of o sorted by time (stable), in place. */
+static int sort_rows(sel_out_series *o, size_t width)
+{
+    if (o->nrows < 2)
+        return HB_OK;
+    row_ix *ix = malloc(o->nrows * sizeof *ix);
+    hb_value *nr = malloc(o->nrows * width * sizeof *nr);
+    if (!ix || !nr) {
+        free(ix);
+        free(nr);
+        return HB_ENOMEM;
+    }
+    for (size_t r = 0; r < o->nrows; r++)
+        ix[r] = (row_ix){ o->rows[r * width].v.i, r };
+    qsort(ix, o->nrows, sizeof *ix, cmp_row_ix);
+    for (size_t r = 0; r < o->nrows; r++)
+        memcpy(&nr[r * width], &o->rows[ix[r].i * width], width * sizeof *nr);
+    free(ix);
+    free(o->rows);
+    o->rows = nr;
+    o->cap = o->nrows;
+    return HB_OK;
+}
+
+/* Run p with its columns replaced by cols[0..ncols) (aggregate or raw),
+ * the time range widened by `extra` intervals, no LIMIT/OFFSET, and
+ * capture its series, rows sorted by time. */
+static int run_inner(sel_plan *p, sel_col *cols, size_t ncols, int extra, hb_query_result *res,
+                     hb_stmt_result *sr, tf_part *out, hb_err *err)
+{
+    sel_plan saved = *p;
+    hb_iql_select s2 = *p->s;
+    s2.limit = s2.offset = s2.slimit = s2.soffset = 0;
+    p->s = &s2;
+    p->cols = cols;
+    p->ncols = ncols;
+    p->aggregate = 0;
+    for (size_t i = 0; i < ncols; i++)
+        if (cols[i].is_call)
+            p->aggregate = 1;
+    if (extra && p->interval) {
+        if (!p->desc) {
+            if (p->has_tmin && p->tmin > SEL_MIN_TIME + p->interval)
+                p->tmin -= p->interval;
+        } else {
+            int64_t hi = p->has_tmax ? p->tmax : p->env->now;
+            p->tmax = hi <= SEL_MAX_TIME - p->interval ? hi + p->interval : SEL_MAX_TIME;
+            p->has_tmax = 1;
+        }
+    }
+    p->capture = &out->v;
+    p->ncapture = &out->n;
+    int rc = p->aggregate ? sel_exec_agg(p, res, sr, err) : sel_exec_raw(p, res, sr, err);
+    /* keep what the run changed in the shared state (snapshot, bindings, memory) */
+    p->s = saved.s;
+    p->cols = saved.cols;
+    p->ncols = saved.ncols;
+    p->aggregate = saved.aggregate;
+    p->tmin = saved.tmin;
+    p->tmax = saved.tmax;
+    p->has_tmin = saved.has_tmin;
+    p->has_tmax = saved.has_tmax;
+    p->capture = NULL;
+    p->ncapture = NULL;
+    out->width = 1 + ncols;
+    for (size_t i = 0; !rc && i < out->n; i++)
+        if (sort_rows(&out->v[i], out->width))
+            rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+    return rc;
+}
+
+/* Feed each series of t (one value column) through the transformation of
+ * call e, in output order; the rows are replaced by its output, ascending. */
+static int apply_tf(const sel_plan *p, const hb_iql_expr *e, tf_part *t, hb_err *err)
+{
+    const tf_name *nm = tf_lookup(e->u.call.name.p);
+    int64_t unit = nm->kind == HB_TF_ELAPSED ? 1 : p->interval ? p->interval : 1000000000;
+    size_t n = 0;
+    if (e->u.call.nargs == 2 && e->u.call.args[1]->kind == HB_IQL_EXPR_DURATION)
+        unit = e->u.call.args[1]->u.i;
+    if (nm->kind == HB_TF_MOVING_AVERAGE)
+        n = (size_t)e->u.call.args[1]->u.i;
+    for (size_t k = 0; k < t->n; k++) {
+        sel_out_series *o = &t->v[k];
+        hb_tf tf;
+        if (hb_tf_init(&tf, (hb_tf_kind)nm->kind, unit, n, !p->desc))
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        size_t w = 0;
+        for (size_t j = 0; j < o->nrows; j++) {
+            size_t r = p->desc ? o->nrows - 1 - j : j;
+            hb_value v = o->rows[r * 2 + 1];
+            int64_t ot;
+            hb_value ov;
+            if (v.kind == HB_V_NULL || !hb_tf_push(&tf, o->rows[r * 2].v.i, v, &ot, &ov))
+                continue;
+            /* outputs never outrun the inputs: write over consumed rows
+             * (descending: from the end, reversed afterwards) */
+            size_t at = p->desc ? o->nrows - 1 - w : w;
+            o->rows[at * 2] = (hb_value){ .kind = HB_V_TIME, .v.i = ot };
+            o->rows[at * 2 + 1] = ov;
+            w++;
+        }
+        hb_tf_free(&tf);
+        if (p->desc && w)
+            memmove(o->rows, &o->rows[(o->nrows - w) * 2], w * 2 * sizeof *o->rows);
+        o->nrows = w;
+    }
+    return HB_OK;
+}
+
+typedef struct tf_job {
+    const hb_iql_expr *call;    /* NULL: the plain columns */
+    size_t *colix;              /* output column of each value column */
+    size_t ncol;
+    tf_part part;
+} tf_job;
+
+static int same_series(const sel_out_series *a, const sel_out_series *b)
+{
+    return !strcmp(a->m->name, b->m->name) && !strcmp(a->gkey, b->gkey);
+}
+
+/* Join the jobs' series by (measurement, group), rows by time. */
+static int join(sel_plan *p, tf_job *jobs, size_t nj, sel_out_series **outv, size_t *outn, hb_err *err)
+{
+    size_t width = 1 + p->ncols, n = 0, cap = 0;
+    sel_out_series *v = NULL;
+    for (size_t j = 0; j < nj; j++)
+        for (size_t k = 0; k < jobs[j].part.n; k++) {
+            sel_out_series *src = &jobs[j].part.v[k];
+            if (!src->nrows)
+                continue;
+            size_t d = 0;
+            while (d < n && !same_series(&v[d], src))
+                d++;
+            if (d == n) {
+                if (n == cap) {
+                    size_t nc = cap ? cap * 2 : 8;
+                    sel_out_series *nv = realloc(v, nc * sizeof *nv);
+                    if (!nv)
+                        goto nomem;
+                    v = nv;
+                    cap = nc;
+                }
+                memset(&v[n], 0, sizeof v[n]);
+                v[n].m = src->m;
+                v[n].gkey = src->gkey;
+                v[n].tags = src->tags;
+                v[n].ntags = src->ntags;
+                n++;
+            }
+            /* merge src's rows into v[d] by time */
+            sel_out_series *o = &v[d];
+            size_t sw = jobs[j].part.width;
+            hb_value *nr = malloc((o->nrows + src->nrows) * width * sizeof *nr);
+            if (!nr)
+                goto nomem;
+            size_t a = 0, b = 0, w = 0;
+            while (a < o->nrows || b < src->nrows) {
+                hb_value *row = &nr[w * width];
+                int64_t ta = a < o->nrows ? o->rows[a * width].v.i : 0, tb = b < src->nrows ? src->rows[b * sw].v.i : 0;
+                int take_a = a < o->nrows && (b >= src->nrows || ta <= tb);
+                int take_b = b < src->nrows && (a >= o->nrows || tb <= ta);
+                if (take_a)
+                    memcpy(row, &o->rows[a++ * width], width * sizeof *row);
+                else
+                    for (size_t c = 0; c < width; c++)
+                        row[c] = (hb_value){ .kind = HB_V_NULL };
+                if (take_b) {
+                    row[0] = src->rows[b * sw];
+                    for (size_t c = 0; c < jobs[j].ncol; c++)
+                        row[1 + jobs[j].colix[c]] = src->rows[b * sw + 1 + c];
+                    b++;
+                }
+                w++;
+            }
+            free(o->rows);
+            o->rows = nr;
+            o->nrows = o->cap = w;
+        }
+    *outv = v;
+    *outn = n;
+    return HB_OK;
+nomem:
+    for (size_t i = 0; i < n; i++)
+        free(v[i].rows);
+    free(v);
+    return hb_err_set(err, HB_ENOMEM, "out of memory");
+}
+
+/* influxd builds no transformation over a raw string or boolean field
+ * (elapsed() takes any): its error names the iterator it got. */
+static int check_input_type(const sel_plan *p, const tf_name *nm, const hb_iql_expr *a0, hb_err *err)
+{
+    if (nm->kind == HB_TF_ELAPSED || a0->kind != HB_IQL_EXPR_VARREF)
+        return HB_OK;
+    for (size_t m = 0; m < p->nmeas; m++)
+        for (size_t f = 0; f < p->meas[m].nfields; f++) {
+            const hb_field_info *fi = &p->meas[m].fields[f];
+            if (strcmp(fi->name, a0->u.ref.name.p))
+                continue;
+            if (fi->type != HB_FT_STRING && fi->type != HB_FT_BOOLEAN)
+                return HB_OK;
+            const char *what = nm->kind == HB_TF_DERIVATIVE || nm->kind == HB_TF_NN_DERIVATIVE ? "derivative"
+                             : nm->kind == HB_TF_DIFFERENCE || nm->kind == HB_TF_NN_DIFFERENCE ? "difference"
+                             : nm->kind == HB_TF_MOVING_AVERAGE ? "moving average" : "cumulative sum";
+            return hb_err_set(err, HB_EINVAL, "unsupported %s iterator type: *query.%sInterruptIterator", what,
+                              fi->type == HB_FT_STRING ? "string" : "boolean");
+        }
+    return HB_OK;
+}
+
+int sel_exec_transform(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err)
+{
+    int rc = HB_OK;
+    int aux = 0;
+    for (size_t i = 0; i < p->ncols; i++)
+        aux |= has_aux(p->cols[i].expr);
+    if (aux)
+        return hb_err_set(err, HB_EINVAL, "mixing aggregate and non-aggregate queries is not supported");
+    tf_job *jobs = calloc(p->ncols + 1, sizeof *jobs);
+    size_t *ix = calloc(p->ncols + 1, sizeof *ix);
+    sel_col *cols = calloc(p->ncols + 1, sizeof *cols);
+    sel_out_series *v = NULL;
+    size_t nv = 0, nj = 0, nplain = 0;
+    if (!jobs || !ix || !cols) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < p->ncols; i++) {
+        const hb_iql_expr *e = sel_unparen(p->cols[i].expr);
+        if (!contains_tf(e)) {
+            ix[nplain] = i;
+            cols[p->ncols - nplain] = p->cols[i];   /* plain columns fill cols from the end */
+            nplain++;
+            continue;
+        }
+        if (e->kind != HB_IQL_EXPR_CALL || !sel_tf_is(e->u.call.name.p)) {
+            rc = hb_err_set(err, HB_EUNSUPP, "expressions over transformations are not implemented yet");
+            goto out;
+        }
+        const tf_name *nm = tf_lookup(e->u.call.name.p);
+        const hb_iql_expr *a0 = e->u.call.args[0];
+        if (nm->kind < 0 || contains_tf(a0)) {
+            rc = hb_err_set(err, HB_EUNSUPP, "function %s() is not implemented yet",
+                            nm->kind < 0 ? nm->n : a0->u.call.name.p);
+            goto out;
+        }
+        if ((rc = check_input_type(p, nm, a0, err)))
+            goto out;
+        tf_job *j = &jobs[nj++];
+        j->call = e;
+        j->colix = &ix[p->ncols];   /* placeholder, set below */
+        j->ncol = 1;
+    }
+    /* transformation jobs: their argument as the only column */
+    for (size_t k = 0, i = 0; k < nj; k++) {
+        while (!contains_tf(sel_unparen(p->cols[i].expr)))
+            i++;
+        tf_job *j = &jobs[k];
+        sel_col c = p->cols[i];
+        c.expr = (hb_iql_expr *)j->call->u.call.args[0];
+        size_t lo, hi;
+        c.is_call = c.expr->kind == HB_IQL_EXPR_CALL && !sel_math_fn(c.expr->u.call.name.p, &lo, &hi);
+        cols[k] = c;
+        j->colix = malloc(sizeof *j->colix);
+        if (!j->colix) {
+            rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+            goto out;
+        }
+        j->colix[0] = i;
+        const tf_name *nm = tf_lookup(j->call->u.call.name.p);
+        if ((rc = run_inner(p, &cols[k], 1, nm->extra, res, sr, &j->part, err)) ||
+            (rc = apply_tf(p, j->call, &j->part, err)))
+            goto out;
+        i++;
+    }
+    if (nplain) {
+        tf_job *j = &jobs[nj++];
+        j->colix = malloc(nplain * sizeof *j->colix);
+        sel_col *pc = malloc(nplain * sizeof *pc);
+        if (!j->colix || !pc) {
+            free(pc);
+            rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t k = 0; k < nplain; k++) {
+            j->colix[k] = ix[k];
+            pc[k] = cols[p->ncols - k];
+        }
+        j->ncol = nplain;
+        rc = run_inner(p, pc, nplain, 0, res, sr, &j->part, err);
+        free(pc);
+        if (rc)
+            goto out;
+    }
+    if ((rc = join(p, jobs, nj, &v, &nv, err)))
+        goto out;
+    rc = sel_emit(p, v, nv, res, sr, err);
+out:
+    for (size_t i = 0; i < nv; i++)
+        free(v[i].rows);
+    free(v);
+    for (size_t k = 0; jobs && k < nj; k++) {
+        if (jobs[k].colix != &ix[p->ncols])
+            free(jobs[k].colix);
+        part_free(&jobs[k].part);
+    }
+    free(jobs);
+    free(ix);
+    free(cols);
+    return rc;
+}
