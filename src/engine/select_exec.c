@@ -679,8 +679,25 @@ int sel_raw_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen, h
     if (!any)
         return HB_OK;
     vals[0] = (hb_value){ .kind = HB_V_TIME, .v.i = row->time };
-    for (size_t i = 0; i < p->ncols; i++)
-        vals[i + 1] = x->cbind[i] ? sel_ref(row, p->cols[i].expr, x->cbind[i]) : sel_eval(row, p->cols[i].expr);
+    for (size_t i = 0; i < p->ncols; i++) {
+        const sel_bind *b = x->cbind[i];
+        hb_value *v = &vals[i + 1];
+        if (b && b->kind == BIND_FIELD && p->cols[i].expr->u.ref.type == HB_IQL_DT_UNKNOWN &&
+            b->type != HB_FT_STRING && b->type != HB_FT_BOOLEAN) {
+            /* the common SELECT * cell, read in place */
+            const hb_pq_colvec *cv = &row->blk->vecs[b->col];
+            if (!hb_pq_valid(cv->valid, row->r))
+                *v = (hb_value){ .kind = HB_V_NULL };
+            else if (b->type == HB_FT_FLOAT)
+                *v = (hb_value){ .kind = HB_V_FLOAT, .v.f = ((const double *)cv->values)[row->r] };
+            else if (b->type == HB_FT_INTEGER)
+                *v = (hb_value){ .kind = HB_V_INT, .v.i = ((const int64_t *)cv->values)[row->r] };
+            else
+                *v = (hb_value){ .kind = HB_V_UINT, .v.u = ((const uint64_t *)cv->values)[row->r] };
+        } else {
+            *v = b ? sel_ref(row, p->cols[i].expr, b) : sel_eval(row, p->cols[i].expr);
+        }
+    }
     sel_out_series *o = group_series(x, gkey, gklen, err);
     if (!o)
         return hb_err_set(err, HB_ENOMEM, "out of memory");
