@@ -590,12 +590,19 @@ def section_queries(server, ctx):
 
 def extra_queries(hosts, hours, per_type=5):
     """Query shapes beyond TSBS's, on the same data, timed like them: a
-    two-level subquery (the hourly maximum of each host's 10-minute means,
-    then averaged over the hosts of each hour)."""
+    transformation over an aggregate (each host's per-minute derivative of
+    its mean, over one hour) and a subquery two levels deep (the hourly
+    maximum of each host's 10-minute means, then averaged over the hosts of
+    each hour)."""
     import random
     r = random.Random(tsbs_data.SEED + 2)
     span = min(4, hours) * 3600
-    out = {"subquery-2level": []}
+    out = {"subquery-2level": [], "derivative-agg": []}
+    for _ in range(per_type):
+        s = tsbs_data.T0 + r.randrange(max(1, hours * 3600 - 3600))
+        out["derivative-agg"].append(
+            "SELECT derivative(mean(usage_user), 1m) FROM cpu WHERE time >= '%s' AND time < '%s' "
+            "GROUP BY time(1m), hostname" % (tsbs_data._rfc(s), tsbs_data._rfc(s + 3600)))
     for _ in range(per_type):
         s = tsbs_data.T0 + r.randrange(max(1, hours * 3600 - span))
         w = "time >= '%s' AND time < '%s'" % (tsbs_data._rfc(s), tsbs_data._rfc(s + span))
