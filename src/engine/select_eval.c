@@ -305,6 +305,8 @@ static double go_round(double x) { return round(x); }
 
 static hb_value math_call(const sel_row *row, const hb_iql_expr *e)
 {
+    if (!e->u.call.nargs)
+        return null_value();   /* now() outside a time condition, a call without arguments */
     hb_value args[2] = { sel_eval(row, e->u.call.args[0]), { .kind = HB_V_NULL } };
     if (e->u.call.nargs == 2)
         args[1] = sel_eval(row, e->u.call.args[1]);
