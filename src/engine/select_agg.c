@@ -627,9 +627,14 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
                 rc = hb_err_set(err, HB_ENOMEM, "out of memory");
                 break;
             }
+            p->mem += (nc - o->cap) * width * sizeof *nv;
             o->rows = nv;
             o->cap = nc;
         }
+        /* years of filled windows take a while: the statement budgets
+         * (timeout, memory cap) are checked here too, not only per scan block */
+        if ((o->nrows & 4095) == 4095 && (rc = sel_check_budget(p, err)))
+            break;
         hb_value *row = &o->rows[o->nrows * width];
         int64_t rt = p->interval ? t : (p->has_tmin ? p->tmin : 0);
         int any = 0;
