@@ -2458,3 +2458,209 @@ int hb_catalog_rp_duration(hb_catalog *c, const char *db, const char *rp, int64_
     uint64_t floor;
     return rp_facts(c, db, rp, &floor, duration_ns);
 }
+
+/* ------------------------------------------------------------------ */
+/* DROP SERIES, DROP MEASUREMENT, DELETE                               */
+
+/* The tag pairs of canonical series key k (series_key.h) into used, as
+ * "key\0value" (unescaped). */
+static int note_tags(hb_strmap *used, const char *k, size_t n, hb_buf *tmp)
+{
+    size_t i = 0;
+    while (i < n && k[i] != ',')   /* the measurement */
+        i += k[i] == '\\' && i + 1 < n ? 2 : 1;
+    while (i < n) {
+        i++;   /* ',' */
+        hb_buf_reset(tmp);
+        int in_val = 0;
+        for (; i < n && k[i] != ','; i++) {
+            char ch = k[i];
+            if (ch == '\\' && i + 1 < n && (k[i + 1] == ',' || k[i + 1] == ' ' || k[i + 1] == '='))
+                ch = k[++i];
+            else if (ch == '=' && !in_val) {
+                in_val = 1;
+                ch = '\0';
+            }
+            if (hb_buf_putc(tmp, ch))
+                return HB_ENOMEM;
+        }
+        if (!hb_strmap_get(used, (const char *)tmp->data, tmp->len) &&
+            hb_strmap_put(used, (const char *)tmp->data, tmp->len, (void *)1))
+            return HB_ENOMEM;
+    }
+    return HB_OK;
+}
+
+static int pair_used(const hb_strmap *used, hb_buf *tmp, const char *k, size_t kn, const char *v, size_t vn)
+{
+    hb_buf_reset(tmp);
+    if (hb_buf_append(tmp, k, kn) || hb_buf_putc(tmp, '\0') || hb_buf_append(tmp, v, vn))
+        return 1;   /* out of memory: keep it */
+    return hb_strmap_get(used, (const char *)tmp->data, tmp->len) != NULL;
+}
+
+static void meas_remove(cat_db *d, cat_meas *m)
+{
+    for (size_t i = 0; i < m->nseries; i++) {
+        cat_series *se = m->series[i];
+        hb_strmap_del(&d->series, se->key, se->klen);
+        free(se);
+    }
+    m->nseries = 0;
+    hb_strmap_del(&d->meas, m->name, m->nlen);
+    meas_free(m);
+}
+
+int hb_catalog_drop_series(hb_catalog *c, const char *db, const char *meas, char *const *keys, size_t n,
+                           int drop_meas, hb_err *err)
+{
+    int rc = HB_OK;
+    hb_meta_batch *b = NULL;
+    hb_buf key, tmp;
+    hb_buf_init(&key, 0);
+    hb_buf_init(&tmp, 0);
+    hb_strmap gone, used;
+    hb_strmap_init(&gone);
+    hb_strmap_init(&used);
+    pthread_rwlock_wrlock(&c->lock);
+    cat_db *d = find_db(c, db);
+    size_t mlen = strlen(meas);
+    cat_meas *m = d ? hb_strmap_get(&d->meas, meas, mlen) : NULL;
+    if (!m)
+        goto out;
+    hb_slice ms = { m->name, m->nlen };
+    for (size_t i = 0; i < n; i++) {
+        cat_series *se = hb_strmap_get(&d->series, keys[i], strlen(keys[i]));
+        if (se && se->m == m && hb_strmap_put(&gone, se->key, se->klen, se))
+            goto nomem;
+    }
+    size_t left = m->nseries - gone.count;
+    if (!drop_meas && gone.count == 0)
+        goto out;
+    if (!(b = c->kv->batch_new(c->kv->self)))
+        goto nomem;
+    if (drop_meas || left == 0) {
+        if (key_meas(&key, db, m->name, m->nlen) || c->kv->batch_del(b, key.data, key.len) ||
+            key_db_prefix(&key, "tag_val", db) || hb_meta_key_put(&key, m->name, m->nlen) || hb_buf_putc(&key, ':') ||
+            c->kv->batch_del_prefix(b, key.data, key.len) || key_db_prefix(&key, "series", db) ||
+            hb_meta_key_put(&key, m->name, m->nlen) || hb_buf_putc(&key, ':') ||
+            c->kv->batch_del_prefix(b, key.data, key.len))
+            goto nomem;
+        for (size_t r = 0; r < d->rs.n; r++)
+            if (key_rpfields(&key, db, d->rs.v[r].name, m->name, m->nlen) || c->kv->batch_del(b, key.data, key.len) ||
+                key_rp_prefix(&key, "rpseries", db, d->rs.v[r].name) || hb_meta_key_put(&key, m->name, m->nlen) ||
+                hb_buf_putc(&key, ':') || c->kv->batch_del_prefix(b, key.data, key.len))
+                goto nomem;
+        if ((rc = c->kv->batch_commit(c->kv->self, b, 1, err)))
+            goto out_committed;
+        b = NULL;
+        meas_remove(d, m);
+        goto out;
+    }
+    for (size_t i = 0; i < m->nseries; i++) {
+        const cat_series *se = m->series[i];
+        if (hb_strmap_get(&gone, se->key, se->klen)) {
+            hb_slice sk = { se->key, se->klen };
+            if (key_series(&key, db, ms, sk) || c->kv->batch_del(b, key.data, key.len))
+                goto nomem;
+            for (size_t r = 0; r < d->rs.n; r++)
+                if (key_rpseries(&key, db, d->rs.v[r].name, ms, sk) || c->kv->batch_del(b, key.data, key.len))
+                    goto nomem;
+        } else if (note_tags(&used, se->key, se->klen, &tmp)) {
+            goto nomem;
+        }
+    }
+    /* tag values (and keys) no remaining series uses */
+    int keys_changed = 0;
+    for (size_t i = 0; i < m->tagkeys.cap; i++) {
+        hb_strmap_slot *ks = &m->tagkeys.slots[i];
+        if (!hb_strmap_live(ks))
+            continue;
+        cat_tagkey *tk = ks->val;
+        size_t kept = 0;
+        for (size_t j = 0; j < tk->values.cap; j++) {
+            hb_strmap_slot *vs = &tk->values.slots[j];
+            if (!hb_strmap_live(vs))
+                continue;
+            if (pair_used(&used, &tmp, ks->key, ks->klen, vs->key, vs->klen)) {
+                kept++;
+                continue;
+            }
+            if (key_tagval(&key, db, ms, (hb_slice){ ks->key, ks->klen }, (hb_slice){ vs->key, vs->klen }) ||
+                c->kv->batch_del(b, key.data, key.len))
+                goto nomem;
+        }
+        keys_changed |= kept == 0;
+    }
+    if (keys_changed) {
+        /* rewrite the measurement without the unused tag keys: build the
+         * JSON from a copy of the key set */
+        hb_strmap saved = m->tagkeys, kept;
+        hb_strmap_init(&kept);
+        for (size_t i = 0; i < saved.cap; i++) {
+            hb_strmap_slot *ks = &saved.slots[i];
+            if (!hb_strmap_live(ks))
+                continue;
+            cat_tagkey *tk = ks->val;
+            int any = 0;
+            for (size_t j = 0; j < tk->values.cap && !any; j++)
+                any = hb_strmap_live(&tk->values.slots[j]) &&
+                      pair_used(&used, &tmp, ks->key, ks->klen, tk->values.slots[j].key, tk->values.slots[j].klen);
+            if (any && hb_strmap_put(&kept, ks->key, ks->klen, tk)) {
+                hb_strmap_free(&kept);
+                goto nomem;
+            }
+        }
+        m->tagkeys = kept;
+        json_t *j = meas_json(m);
+        m->tagkeys = saved;
+        hb_strmap_free(&kept);
+        if (key_meas(&key, db, m->name, m->nlen) || batch_put_json(c->kv, b, &key, j, 0))
+            goto nomem;
+    }
+    if ((rc = c->kv->batch_commit(c->kv->self, b, 1, err)))
+        goto out_committed;
+    b = NULL;
+    /* in memory */
+    for (size_t i = 0; i < m->nseries;) {
+        cat_series *se = m->series[i];
+        if (!hb_strmap_get(&gone, se->key, se->klen)) {
+            i++;
+            continue;
+        }
+        memmove(&m->series[i], &m->series[i + 1], (m->nseries - i - 1) * sizeof *m->series);
+        m->nseries--;
+        hb_strmap_del(&d->series, se->key, se->klen);   /* frees the key se points at */
+        free(se);
+    }
+    for (size_t i = 0; i < m->tagkeys.cap; i++) {
+        hb_strmap_slot *ks = &m->tagkeys.slots[i];
+        if (!hb_strmap_live(ks))
+            continue;
+        cat_tagkey *tk = ks->val;
+        for (size_t j = 0; j < tk->values.cap; j++) {
+            hb_strmap_slot *vs = &tk->values.slots[j];
+            if (hb_strmap_live(vs) && !pair_used(&used, &tmp, ks->key, ks->klen, vs->key, vs->klen))
+                hb_strmap_del(&tk->values, vs->key, vs->klen);
+        }
+        if (!tk->values.count) {
+            hb_strmap_del(&m->tagkeys, ks->key, ks->klen);
+            tagkey_free(tk);
+        }
+    }
+    goto out;
+nomem:
+    rc = hb_err_set(err, HB_ENOMEM, "out of memory dropping series of %s", meas);
+    goto out;
+out_committed:
+    b = NULL;   /* batch_commit frees it */
+out:
+    pthread_rwlock_unlock(&c->lock);
+    if (b)
+        c->kv->batch_free(b);
+    hb_strmap_free(&gone);
+    hb_strmap_free(&used);
+    hb_buf_free(&key);
+    hb_buf_free(&tmp);
+    return rc;
+}

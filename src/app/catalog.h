@@ -142,6 +142,15 @@ int hb_catalog_tag_value_exists(hb_catalog *c, const char *db, const char *meas,
  * measurement or key; HB_ENOTFOUND for a missing database. */
 int hb_catalog_foreach_tag_value(hb_catalog *c, const char *db, const char *meas, const char *key,
                                  int (*fn)(void *ctx, const char *val, size_t len), void *ctx, hb_err *err);
+/* --- DROP SERIES / DROP MEASUREMENT / DELETE --- */
+/* Removes the series keys[0..n) (canonical keys; unknown ones and those of
+ * other measurements are ignored) of measurement meas, the tag values and
+ * tag keys no remaining series of it uses, and the measurement itself with
+ * its field sets once no series of it remains (drop_meas: always). One
+ * synced metadata batch. Nothing for a missing database or measurement. */
+int hb_catalog_drop_series(hb_catalog *c, const char *db, const char *meas, char *const *keys, size_t n,
+                           int drop_meas, hb_err *err);
+
 /* Series id of a canonical series key; HB_ENOTFOUND if unknown. */
 int hb_catalog_series_id(hb_catalog *c, const char *db, const char *series_key, size_t len, uint64_t *id);
 

@@ -34,8 +34,11 @@ void hb_compactor_stats(hb_compactor *c, hb_compact_stats *out)
     pthread_mutex_unlock(&c->stats_lock);
 }
 
-/* Merge files[0..n) (one bucket, sorted by (seq, id)) into one new file. */
-static int merge_bucket(hb_compactor *c, hb_file_entry *files, size_t n, int64_t hour, hb_err *err)
+/* Merge files[0..n) (one bucket, sorted by (seq, id)) into one new file,
+ * without the rows the tombstones of tv delete (app/tombstone.h); the
+ * output records marker as the tombstones it applied. */
+static int merge_bucket(hb_compactor *c, hb_file_entry *files, size_t n, int64_t hour, const hb_tomb_view *tv,
+                        uint64_t marker, hb_err *err)
 {
     hb_store *st = c->store;
     const hb_file_entry *first = &files[0];
@@ -56,6 +59,16 @@ static int merge_bucket(hb_compactor *c, hb_file_entry *files, size_t n, int64_t
         if ((rc = hb_pq_footer_cache_open(st->footers, st->storage, files[i].path, &readers[i], err)))
             goto out;
         src[i] = (hb_scan_source){ .kind = HB_SCAN_FILE, .reader = readers[i] };
+        for (size_t k = 0; k < tv->n; k++)
+            if (hb_tomb_covers_file(tv->v[k], &files[i])) {
+                if (!(src[i].mask = hb_tomb_mask_new(tv, &files[i]))) {
+                    rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+                    goto out;
+                }
+                break;
+            }
+        if (files[i].tomb > marker)
+            marker = files[i].tomb;
         if (files[i].seq > seq)
             seq = files[i].seq;
         bytes_in += files[i].bytes;
@@ -90,7 +103,8 @@ static int merge_bucket(hb_compactor *c, hb_file_entry *files, size_t n, int64_t
     published = 1;
     out = (hb_file_entry){ .path = (char *)hb_buf_cstr(&key), .db = first->db, .rp = first->rp,
                            .measurement = first->measurement, .min_time = info.min_time,
-                           .max_time = info.max_time, .rows = info.rows, .bytes = info.bytes, .id = id, .seq = seq };
+                           .max_time = info.max_time, .rows = info.rows, .bytes = info.bytes, .id = id, .seq = seq,
+                           .tomb = marker };
     hb_crashpoint("compact.before_commit");
 
     hb_memset_wrlock(st->memset);
@@ -104,7 +118,7 @@ static int merge_bucket(hb_compactor *c, hb_file_entry *files, size_t n, int64_t
     if (!still || rc)
         goto out;   /* the output is removed below */
     published = 0;  /* registered: keep it */
-    if (!info.rows) {   /* nothing left (cannot happen today): the empty output goes too */
+    if (!info.rows) {   /* every row deleted: the empty output goes too */
         hb_err e2;
         st->storage->remove(st->storage->self, out.path, &e2);
     }
@@ -128,6 +142,8 @@ out:
     for (size_t i = 0; readers && i < n; i++)
         if (readers[i])
             hb_pq_footer_cache_release(st->footers, readers[i]);
+    for (size_t i = 0; src && i < n; i++)
+        hb_tomb_mask_free((hb_scan_mask *)src[i].mask);
     free(readers);
     free(src);
     hb_buf_free(&key);
@@ -141,12 +157,47 @@ static int same_bucket(const hb_file_entry *a, const hb_file_entry *b)
            hb_layout_hour(a->min_time) == hb_layout_hour(b->min_time);
 }
 
+/* Whether a tombstone of tv deletes rows of some file of b[0..n). */
+static int bucket_covered(const hb_tomb_view *tv, const hb_file_entry *b, size_t n)
+{
+    for (size_t k = 0; k < tv->n; k++)
+        for (size_t i = 0; i < n; i++)
+            if (hb_tomb_covers_file(tv->v[k], &b[i]))
+                return 1;
+    return 0;
+}
+
+/* Drop the tombstones no file or WAL record can hold rows of any more. */
+static void tombs_gc(hb_store *st)
+{
+    hb_file_entry *all = NULL;
+    size_t n = 0;
+    hb_err e2;
+    hb_memset_wrlock(st->memset);
+    if (hb_registry_all(st->registry, &all, &n, &e2) == HB_OK) {
+        hb_crashpoint("compact.before_tomb_gc");
+        hb_tombs_gc(st->tombs, all, n, hb_registry_flushed_seq(st->registry), &e2);
+    }
+    hb_memset_unlock(st->memset);
+    hb_file_entries_free(all, n);
+}
+
 int hb_compact_now(hb_compactor *c, hb_err *err)
 {
     pthread_mutex_lock(&c->run_lock);
     hb_file_entry *all = NULL, *bucket = NULL;
     size_t n = 0;
-    int first_rc = hb_registry_all(c->store->registry, &all, &n, err), listed = !first_rc;
+    hb_tomb_view tv = { NULL, 0 };
+    uint64_t marker = 0;
+    /* the tombstones first: every one a file listed below could need is
+     * in the view (a later one masks the output as it masks the inputs) */
+    int first_rc = c->store->tombs ? hb_tombs_view(c->store->tombs, NULL, &tv, err) : HB_OK;
+    for (size_t k = 0; k < tv.n; k++)
+        if (tv.v[k]->id > marker)
+            marker = tv.v[k]->id;
+    if (!first_rc)
+        first_rc = hb_registry_all(c->store->registry, &all, &n, err);
+    int listed = !first_rc;
     if (listed && n && !(bucket = malloc(n * sizeof *bucket)))
         first_rc = hb_err_set(err, HB_ENOMEM, "out of memory");
     /* hb_registry_all groups by (db, rp, measurement), then min_time: a
@@ -160,11 +211,11 @@ int hb_compact_now(hb_compactor *c, hb_err *err)
             if (hb_layout_hour(all[m].max_time) == hb_layout_hour(all[m].min_time))
                 bucket[nb++] = all[m];   /* shallow: all[] owns the strings */
         i = j;
-        if (nb < (size_t)c->min_files)
-            continue;
+        if (nb < (size_t)c->min_files && !(nb && bucket_covered(&tv, bucket, nb)))
+            continue;   /* a file with deleted rows is rewritten even alone in its hour */
         qsort(bucket, nb, sizeof *bucket, hb_file_entry_cmp_seq);
         hb_err e2;
-        int rc = merge_bucket(c, bucket, nb, hb_layout_hour(bucket[0].min_time), &e2);
+        int rc = merge_bucket(c, bucket, nb, hb_layout_hour(bucket[0].min_time), &tv, marker, &e2);
         if (!rc)
             continue;
         hb_log_error("compaction of %s.%s.%s failed (inputs left as they were): %s", bucket[0].db, bucket[0].rp,
@@ -182,6 +233,9 @@ int hb_compact_now(hb_compactor *c, hb_err *err)
     pthread_mutex_unlock(&c->stats_lock);
     free(bucket);
     hb_file_entries_free(all, n);
+    hb_tomb_view_release(&tv);
+    if (listed && c->store->tombs && hb_tombs_count(c->store->tombs))
+        tombs_gc(c->store);
     pthread_mutex_unlock(&c->run_lock);
     return first_rc;
 }

@@ -144,6 +144,10 @@ static void mem_remove(hb_registry *r, hb_buf *kb, const hb_file_entry *e)
 
 static json_t *entry_json(const hb_file_entry *e)
 {
+    if (e->tomb)
+        return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "path", e->path, "min_time",
+                         (json_int_t)e->min_time, "max_time", (json_int_t)e->max_time, "rows", (json_int_t)e->rows,
+                         "bytes", (json_int_t)e->bytes, "seq", (json_int_t)e->seq, "tomb", (json_int_t)e->tomb);
     return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "path", e->path, "min_time", (json_int_t)e->min_time,
                      "max_time", (json_int_t)e->max_time, "rows", (json_int_t)e->rows, "bytes", (json_int_t)e->bytes,
                      "seq", (json_int_t)e->seq);
@@ -186,6 +190,8 @@ static int load_one(void *ctx, const char *key, size_t klen, const char *val, si
     e.bytes = (uint64_t)json_integer_value(bytes);
     json_t *seq = json_object_get(j, "seq");
     e.seq = json_is_integer(seq) ? (uint64_t)json_integer_value(seq) : 0;
+    json_t *tomb = json_object_get(j, "tomb");
+    e.tomb = json_is_integer(tomb) ? (uint64_t)json_integer_value(tomb) : 0;
     if (e.id >= l->r->next_id)
         l->r->next_id = e.id + 1;
     if ((rc = mem_add(l->r, &l->kb, &e)))

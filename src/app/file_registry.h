@@ -11,11 +11,14 @@
  *        (db, rp, measurement escaped with meta_key.h; min_time and id as 16
  *        hex digits, min_time with its sign bit flipped so keys sort by time)
  * Value: {"path":"db/rp/m/2024-01-15/10.parquet","min_time":N,"max_time":N,
- *         "rows":N,"bytes":N,"seq":N}
+ *         "rows":N,"bytes":N,"seq":N[,"tomb":N]}
  *        seq: the highest WAL sequence number whose points the file holds
  *        (a compacted file: the highest of its inputs). Newer data has a
  *        higher seq, so when two files hold the same (series, time) the
  *        one with the higher seq (then the higher id) wins.
+ *        tomb (absent = 0): the highest tombstone id whose deletions the
+ *        file's writer (a compaction) applied; tombstones with a higher id
+ *        and seq >= the file's seq still mask it (app/tombstone.h).
  * Plus "pq_next_id" -> the next file id (decimal), never reused, and
  * "pq_flushed_seq" -> every WAL record <= this is in registered files
  * (decimal; written in the same batch as the flush's files, so WAL replay
@@ -39,6 +42,7 @@ typedef struct hb_file_entry {
     uint64_t rows, bytes;
     uint64_t id;                /* unique, from hb_registry_next_id */
     uint64_t seq;               /* newest WAL record in the file (see above) */
+    uint64_t tomb;              /* highest tombstone id applied when it was written (app/tombstone.h) */
 } hb_file_entry;
 
 typedef struct hb_registry hb_registry;

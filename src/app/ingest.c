@@ -1,4 +1,5 @@
 #include "app/ingest.h"
+#include "app/tombstone.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -273,8 +274,33 @@ out:
 typedef struct {
     hb_ingest *s;
     hb_arena arena;
-    uint64_t records, points;
+    uint64_t records, points, deleted;
+    hb_tomb_view tombs;             /* every tombstone, when any */
 } replay_ctx;
+
+/* Drop the points of b a tombstone deleted (they were written before it:
+ * the record's seq is <= the tombstone's); returns how many are left. */
+static size_t replay_mask(replay_ctx *rc, uint64_t seq, const char *db, hb_point *pts, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int gone = 0;
+        for (size_t t = 0; t < rc->tombs.n && !gone; t++) {
+            const hb_tomb *tb = rc->tombs.v[t];
+            char meas[1024];
+            if (strcmp(tb->db, db) || pts[i].measurement.n >= sizeof meas)
+                continue;
+            memcpy(meas, pts[i].measurement.p, pts[i].measurement.n);
+            meas[pts[i].measurement.n] = '\0';
+            gone = hb_tomb_deletes(tb, meas, pts[i].series_key, pts[i].time, seq);
+        }
+        if (gone)
+            rc->deleted++;
+        else
+            pts[k++] = pts[i];
+    }
+    return k;
+}
 
 static int replay_one(void *ctx, uint64_t seq, const void *data, size_t len, hb_err *err)
 {
@@ -295,6 +321,8 @@ static int replay_one(void *ctx, uint64_t seq, const void *data, size_t len, hb_
     uint64_t floor;
     if (hb_catalog_rp_wal_floor(rc->s->catalog, db, rp, &floor) || seq <= floor)
         return HB_OK;
+    if (rc->tombs.n && !(b.npoints = replay_mask(rc, seq, db, b.points, b.npoints)))
+        return HB_OK;
     hb_admit_result adm;
     if ((r = hb_catalog_admit(rc->s->catalog, db, rp, b.points, b.npoints, &adm, err)))
         return r;
@@ -311,11 +339,20 @@ static int replay_one(void *ctx, uint64_t seq, const void *data, size_t len, hb_
 int hb_ingest_replay(hb_ingest *s, uint64_t flushed_seq, uint64_t *records, uint64_t *points, hb_err *err)
 {
     replay_ctx ctx = { .s = s };
+    if (s->tombs) {
+        int r = hb_tombs_view(s->tombs, NULL, &ctx.tombs, err);
+        if (r)
+            return r;
+    }
     hb_arena_init(&ctx.arena, 1 << 20, 0);
     hb_memset_lock_order(s->memset);
     int rc = s->wal->replay(s->wal->self, flushed_seq + 1, replay_one, &ctx, err);
     hb_memset_unlock_order(s->memset);
     hb_arena_free(&ctx.arena);
+    hb_tomb_view_release(&ctx.tombs);
+    if (ctx.deleted)
+        hb_log_info("WAL replay: %llu points deleted by DELETE/DROP statements skipped",
+                    (unsigned long long)ctx.deleted);
     *records = ctx.records;
     *points = ctx.points;
     return rc;

@@ -37,6 +37,7 @@ typedef struct hb_ingest {
     hb_ingest_limits limits;
     void (*want_flush)(void *ctx);  /* called (cheaply, maybe often) past flush_trigger_bytes */
     void *want_flush_ctx;
+    struct hb_tombs *tombs;         /* optional: replay skips the points tombstones deleted */
 } hb_ingest;
 
 typedef struct hb_write_req {

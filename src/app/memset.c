@@ -144,6 +144,18 @@ void hb_memset_drop_locked(hb_memset *ms, const char *db, const char *rp)
     pthread_mutex_unlock(&ms->q);
 }
 
+size_t hb_memset_delete_locked(hb_memset *ms, const char *db, const char *meas, int (*want)(void *ctx, hb_slice key),
+                               void *ctx, int64_t tmin, int64_t tmax)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&ms->q);
+    for (size_t i = 0; i < ms->nfrozen; i++)
+        n += hb_memtable_delete(ms->frozen[i].mt, db, meas, want, ctx, tmin, tmax);
+    n += hb_memtable_delete(ms->active, db, meas, want, ctx, tmin, tmax);
+    pthread_mutex_unlock(&ms->q);
+    return n;
+}
+
 size_t hb_memset_bytes(hb_memset *ms)
 {
     pthread_mutex_lock(&ms->q);

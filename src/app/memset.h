@@ -64,6 +64,11 @@ size_t hb_memset_count(hb_memset *ms);
  * Caller holds the order lock and the visibility lock exclusively. */
 void hb_memset_drop_locked(hb_memset *ms, const char *db, const char *rp);
 
+/* DELETE / DROP: hb_memtable_delete on every memtable. Caller holds the
+ * order lock and the visibility lock exclusively. Returns rows removed. */
+size_t hb_memset_delete_locked(hb_memset *ms, const char *db, const char *meas, int (*want)(void *ctx, hb_slice key),
+                               void *ctx, int64_t tmin, int64_t tmax);
+
 /* Bytes held by all memtables, by the active one, and the frozen count. */
 size_t hb_memset_bytes(hb_memset *ms);
 size_t hb_memset_active_bytes(hb_memset *ms);

@@ -401,3 +401,73 @@ void hb_memtable_drop(hb_memtable *m, const char *db, const char *rp)
     }
     pthread_rwlock_unlock(&m->lock);
 }
+
+/* Keep the rows of s outside [tmin, tmax]; returns how many went. */
+static size_t series_cut(const hb_mt_table *t, hb_mt_series *s, int64_t tmin, int64_t tmax)
+{
+    size_t w = 0;
+    for (size_t r = 0; r < s->nrows; r++) {
+        if (s->times[r] >= tmin && s->times[r] <= tmax)
+            continue;
+        if (w != r) {
+            s->times[w] = s->times[r];
+            for (uint32_t c = 0; c < s->ncols; c++) {
+                hb_mt_column *col = &s->cols[c];
+                if (!col->vals)
+                    continue;
+                size_t vs = value_size(t->field_types[c]);
+                memcpy((char *)col->vals + w * vs, (char *)col->vals + r * vs, vs);
+                if (hb_mt_valid(col, r))
+                    col->valid[w >> 3] |= (uint8_t)(1u << (w & 7));
+                else
+                    col->valid[w >> 3] &= (uint8_t)~(1u << (w & 7));
+            }
+        }
+        w++;
+    }
+    size_t gone = s->nrows - w;
+    for (uint32_t c = 0; gone && c < s->ncols; c++)   /* rows past the end hold no value */
+        for (size_t r = w; s->cols[c].valid && r < s->nrows; r++)
+            s->cols[c].valid[r >> 3] &= (uint8_t)~(1u << (r & 7));
+    s->nrows = w;
+    return gone;
+}
+
+size_t hb_memtable_delete(hb_memtable *m, const char *db, const char *meas, int (*want)(void *ctx, hb_slice key),
+                          void *ctx, int64_t tmin, int64_t tmax)
+{
+    size_t removed = 0;
+    pthread_rwlock_wrlock(&m->lock);
+    for (size_t i = 0; i < m->tables.cap; i++) {
+        hb_strmap_slot *sl = &m->tables.slots[i];
+        if (!hb_strmap_live(sl))
+            continue;
+        hb_mt_table *t = sl->val;
+        if (strcmp(db, t->db) || strcmp(meas, t->measurement))
+            continue;
+        size_t k = 0;
+        for (size_t j = 0; j < t->nseries; j++) {
+            hb_mt_series *s = t->series[j];
+            if (want(ctx, s->key)) {
+                size_t gone = series_cut(t, s, tmin, tmax);
+                removed += gone;
+                t->rows -= gone;
+                m->rows -= gone;
+                if (!s->nrows) {
+                    hb_u64map_del(&t->index, s->id);
+                    series_free(s);
+                    continue;
+                }
+            }
+            t->series[k++] = s;
+        }
+        t->nseries = k;
+        if (!t->nseries) {
+            m->bytes -= t->bytes;
+            hb_strmap_del(&m->tables, sl->key, sl->klen);
+            table_free(t);
+        }
+    }
+    pthread_rwlock_unlock(&m->lock);
+    return removed;
+}

@@ -80,6 +80,13 @@ int hb_memtable_scan_locked(hb_memtable *m, const char *db, const char *rp, hb_m
 /* Drop every table of a database (DROP DATABASE) or of one rp. */
 void hb_memtable_drop(hb_memtable *m, const char *db, const char *rp);
 
+/* DELETE / DROP: remove the rows of measurement meas of db (every
+ * policy) whose series want() accepts (called with the series key) and
+ * whose time is in [tmin, tmax]; series left without rows go, and tables
+ * left without series. Returns the rows removed. Takes the write lock. */
+size_t hb_memtable_delete(hb_memtable *m, const char *db, const char *meas, int (*want)(void *ctx, hb_slice key),
+                          void *ctx, int64_t tmin, int64_t tmax);
+
 static inline int hb_mt_valid(const hb_mt_column *c, size_t row)
 {
     return c->valid && (c->valid[row >> 3] >> (row & 7)) & 1;

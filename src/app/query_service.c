@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/delete.h"
 #include "app/select_into.h"
 #include "app/services.h"
 #include "base/log.h"
@@ -295,6 +296,9 @@ static int is_write_statement(hb_iql_stmt_kind k)
     case HB_IQL_STMT_CREATE_RETENTION_POLICY:
     case HB_IQL_STMT_ALTER_RETENTION_POLICY:
     case HB_IQL_STMT_DROP_RETENTION_POLICY:
+    case HB_IQL_STMT_DELETE_SERIES:
+    case HB_IQL_STMT_DROP_SERIES:
+    case HB_IQL_STMT_DROP_MEASUREMENT:
         return 1;
     default:
         return 0;
@@ -311,6 +315,13 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
     case HB_IQL_STMT_ALTER_RETENTION_POLICY: return exec_alter_rp(x, st);
     case HB_IQL_STMT_DROP_RETENTION_POLICY: return exec_drop_rp(x, st);
     case HB_IQL_STMT_SHOW_RETENTION_POLICIES: return exec_show_rps(x, st);
+    case HB_IQL_STMT_DELETE_SERIES:
+    case HB_IQL_STMT_DROP_SERIES:
+    case HB_IQL_STMT_DROP_MEASUREMENT: {   /* app/delete.c */
+        hb_services *svc = x->qs->svc;
+        hb_delete_env env = { &svc->store, &svc->wal, svc->clock.now_ns(svc->clock.self) };
+        return hb_delete_exec(&env, st, x->req->db && *x->req->db ? x->req->db : NULL, &x->err);
+    }
     case HB_IQL_STMT_SELECT: {
         hb_services *svc = x->qs->svc;
         hb_select_env env = {

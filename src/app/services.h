@@ -12,6 +12,7 @@
 #include "app/memset.h"
 #include "app/store.h"
 #include "app/ticker.h"
+#include "app/tombstone.h"
 #include "ports/clock_port.h"
 #include "ports/meta_port.h"
 #include "ports/storage_port.h"
@@ -27,6 +28,7 @@ typedef struct hb_services {
     hb_catalog *catalog;
     hb_storage_port storage;
     hb_registry *registry;
+    hb_tombs *tombs;               /* DELETE / DROP tombstones */
     hb_memset *memset;
     hb_store store;
     hb_ingest ingest;

@@ -66,6 +66,8 @@ int hb_store_snapshot(hb_store *s, const char *db, const char *rp, hb_snapshot *
     hb_memset_rdlock(s->memset);
     out->nmemtables = hb_memset_refs_locked(s->memset, out->memtables, cap);
     int rc = hb_registry_files_of(s->registry, db, rp, &out->files, &out->nfiles, err);
+    if (!rc && s->tombs)
+        rc = hb_tombs_view(s->tombs, db, &out->tombs, err);
     pthread_mutex_lock(&s->gc_lock);
     out->pin = s->epoch;
     int pinned = !rc && pin_push(s, out->pin) == HB_OK;
@@ -76,6 +78,7 @@ int hb_store_snapshot(hb_store *s, const char *db, const char *rp, hb_snapshot *
             hb_memtable_unref(out->memtables[i]);
         free(out->memtables);
         hb_file_entries_free(out->files, out->nfiles);
+        hb_tomb_view_release(&out->tombs);
         memset(out, 0, sizeof *out);
         return rc ? rc : hb_err_set(err, HB_ENOMEM, "out of memory");
     }
@@ -90,6 +93,7 @@ void hb_store_release(hb_store *s, hb_snapshot *snap)
         hb_memtable_unref(snap->memtables[i]);
     free(snap->memtables);
     hb_file_entries_free(snap->files, snap->nfiles);
+    hb_tomb_view_release(&snap->tombs);
     pthread_mutex_lock(&s->gc_lock);
     for (size_t i = 0; i < s->npins; i++)
         if (s->pins[i] == snap->pin) {
@@ -275,7 +279,16 @@ int hb_store_sources(hb_store *s, const hb_snapshot *snap, const char *db, const
             hb_store_sources_release(s, sc.src, sc.n);
             return rc;
         }
-        sc.src[sc.n++] = (hb_scan_source){ .kind = HB_SCAN_FILE, .reader = r };
+        hb_scan_mask *mask = snap->tombs.n ? hb_tomb_mask_new(&snap->tombs, f) : NULL;
+        if (!mask && snap->tombs.n) {
+            for (size_t k = 0; k < snap->tombs.n && !mask; k++)
+                if (hb_tomb_covers_file(snap->tombs.v[k], f)) {   /* covered: NULL was out of memory */
+                    hb_pq_footer_cache_release(s->footers, r);
+                    hb_store_sources_release(s, sc.src, sc.n);
+                    return hb_err_set(err, HB_ENOMEM, "out of memory");
+                }
+        }
+        sc.src[sc.n++] = (hb_scan_source){ .kind = HB_SCAN_FILE, .reader = r, .mask = mask };
     }
     for (size_t i = 0; i < snap->nmemtables; i++)
         hb_memtable_scan_locked(snap->memtables[i], db, rp, note_table, &sc);
@@ -287,7 +300,9 @@ int hb_store_sources(hb_store *s, const hb_snapshot *snap, const char *db, const
 void hb_store_sources_release(hb_store *s, hb_scan_source *src, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (src[i].kind == HB_SCAN_FILE)
+        if (src[i].kind == HB_SCAN_FILE) {
             hb_pq_footer_cache_release(s->footers, src[i].reader);
+            hb_tomb_mask_free((hb_scan_mask *)src[i].mask);
+        }
     free(src);
 }

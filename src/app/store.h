@@ -24,6 +24,7 @@
 #include "app/catalog.h"
 #include "app/file_registry.h"
 #include "app/memset.h"
+#include "app/tombstone.h"
 #include "base/err.h"
 #include "format/parquet_reader.h"
 #include "ports/storage_port.h"
@@ -44,6 +45,7 @@ typedef struct hb_store {
     size_t npins, pins_cap;
     hb_store_pending *pending;      /* retired files waiting for old snapshots */
     uint64_t files_deleted;         /* counters (gc_lock) */
+    hb_tombs *tombs;                /* DELETE/DROP tombstones; NULL = none (set once before use) */
 } hb_store;
 
 typedef struct hb_snapshot {
@@ -52,6 +54,7 @@ typedef struct hb_snapshot {
     hb_file_entry *files;           /* registered files of the database (policy), by (seq, id) */
     size_t nfiles;
     uint64_t pin;
+    hb_tomb_view tombs;             /* the database's tombstones when the snapshot was taken */
 } hb_snapshot;
 
 /* Everything is borrowed and must outlive the store. */
@@ -67,7 +70,8 @@ void hb_store_release(hb_store *s, hb_snapshot *snap);
 
 /* The scan sources (engine/scan.h) of measurement meas of db.rp in snap,
  * in merge priority order: its registered files overlapping [tmin, tmax]
- * by (seq, id), opened through the footer cache, then its tables in the
+ * by (seq, id), opened through the footer cache (with the scan mask of the
+ * snapshot's tombstones covering them, if any), then its tables in the
  * buffer, oldest memtable first. The caller holds every snapshot
  * memtable's read lock while it uses them. *src (caller frees with
  * hb_store_sources_release) holds *n entries. */

@@ -383,9 +383,10 @@ int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, c
         x->kind = src[i].kind;
         x->idx = (uint32_t)i;
         x->state = SRC_DONE;
-        if (x->kind == HB_SCAN_FILE)
+        if (x->kind == HB_SCAN_FILE) {
             x->reader = src[i].reader;
-        else
+            x->mask = src[i].mask && src[i].mask->max_holes ? src[i].mask : NULL;
+        } else
             x->table = src[i].table;
     }
     if ((rc = build_columns(s, opts, err)))
@@ -407,7 +408,8 @@ int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, c
     s->series_limit = opts ? opts->series_limit : 0;
     s->series_last = opts && opts->series_last;
     for (size_t i = 0; s->series_limit && i < n; i++)
-        if (s->src[i].kind == HB_SCAN_FILE && (rc = scan_file_cutoffs(s, &s->src[i], &s->names, err)))
+        if (s->src[i].kind == HB_SCAN_FILE && !s->src[i].mask &&
+            (rc = scan_file_cutoffs(s, &s->src[i], &s->names, err)))
             goto fail;
     if (s->tmin > s->tmax) {
         s->finished = 1;

@@ -49,10 +49,25 @@
 
 typedef enum { HB_SCAN_FILE = 0, HB_SCAN_MEMTABLE } hb_scan_kind;
 
+/* Rows of a file source that are deleted (DELETE / DROP tombstones not yet
+ * compacted away, app/tombstone.h). holes(ctx, series key, lo, hi, cap)
+ * writes the deleted time ranges of that series ([lo[i], hi[i]], inclusive,
+ * at most cap = max_holes) and returns how many (0: nothing deleted). The
+ * scan asks once per series run of a row group and never returns rows
+ * inside a hole. A masked file answers nothing from run summaries (they
+ * cover its deleted rows too) and its runs prove no per-series limit. */
+typedef struct hb_scan_mask {
+    size_t (*holes)(const void *ctx, hb_slice key, int64_t *lo, int64_t *hi, size_t cap);
+    const void *ctx;
+    size_t max_holes;
+} hb_scan_mask;
+
 typedef struct hb_scan_source {
     hb_scan_kind kind;
     /* FILE: an open reader; the caller keeps its reference for the scan's life */
     hb_pq_reader *reader;
+    /* FILE, optional: its deleted rows (NULL: none, the usual case) */
+    const hb_scan_mask *mask;
     /* MEMTABLE: a table the caller keeps unchanged (read lock or a frozen
      * memtable) for the scan's life */
     const hb_mt_table *table;

@@ -89,6 +89,12 @@ int scan_file_init(hb_scan *s, scan_src *src, hb_err *err)
             if (src->ix->tagcol[k] == (uint32_t)src->map[j])
                 src->tagslot[j] = (int32_t)k;
     }
+    if (src->mask) {
+        src->hlo = malloc(src->mask->max_holes * sizeof *src->hlo);
+        src->hhi = malloc(src->mask->max_holes * sizeof *src->hhi);
+        if (!src->hlo || !src->hhi)
+            return hb_err_set(err, HB_ENOMEM, "out of memory opening a scan of %s", hb_pq_reader_key(r));
+    }
     if (!(src->carena = calloc(s->ncols, sizeof *src->carena)))
         return hb_err_set(err, HB_ENOMEM, "out of memory opening a scan of %s", hb_pq_reader_key(r));
     src->ncarena = s->ncols;
@@ -110,6 +116,8 @@ void scan_file_free(scan_src *src)
     free(src->rgsums);
     free(src->segs);
     free(src->ranges);
+    free(src->hlo);
+    free(src->hhi);
     for (size_t j = 0; src->carena && j < src->ncarena; j++)
         hb_arena_free(&src->carena[j]);
     free(src->carena);
@@ -189,7 +197,7 @@ int scan_file_time_range(const scan_src *src, int64_t *lo, int64_t *hi)
  * hb_scan_summaries); 1 when every column of the file has them. */
 static int rg_summaries(const hb_scan *s, scan_src *src, size_t rg)
 {
-    if (!s->sums || !s->sums->on)
+    if (!s->sums || !s->sums->on || src->mask)
         return 0;
     int all = 1;
     for (size_t j = 1 + s->ntags; j < s->ncols; j++) {
@@ -206,9 +214,9 @@ static int pick_runs(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
     const hb_fidx_rg *ir = &src->ix->rgs[rg];
     int all = rg_summaries(s, src, rg);
     int whole = all && s->sums->one_bucket && src->exclusive && !s->series_limit;
-    int prune = s->sums && s->sums->on && s->sums->run_filter && src->exclusive;
+    int prune = s->sums && s->sums->on && s->sums->run_filter && src->exclusive && !src->mask;
     src->nseg = 0;
-    if (grow_segs(src, ir->nruns))
+    if (grow_segs(src, ir->nruns * (src->mask ? src->mask->max_holes + 1 : 1)))
         return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
     for (size_t i = 0; i < ir->nruns; i++) {
         const hb_fidx_run *run = &ir->runs[i];
@@ -229,6 +237,31 @@ static int pick_runs(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
             continue;
         }
         scan_seg sg = { run->start, run->end, run->key, run->tagv, lo, hi, (uint32_t)i, 0 };
+        size_t nh = src->mask ? src->mask->holes(src->mask->ctx, run->key, src->hlo, src->hhi, src->mask->max_holes) : 0;
+        if (nh) {   /* deleted rows: the pieces of [lo, hi] between the holes (sorted, disjoint) */
+            int64_t at = lo;
+            int done = 0;
+            for (size_t h = 0; h < nh && !done; h++) {
+                if (src->hlo[h] > at) {
+                    int64_t end = src->hlo[h] - 1 < hi ? src->hlo[h] - 1 : hi;
+                    if (end >= at && run->tmax >= at && run->tmin <= end) {
+                        sg.tlo = at;
+                        sg.thi = end;
+                        src->segs[src->nseg++] = sg;
+                    }
+                }
+                if (src->hhi[h] >= hi)
+                    done = 1;
+                else if (src->hhi[h] + 1 > at)
+                    at = src->hhi[h] + 1;
+            }
+            if (!done && at <= hi && run->tmax >= at && run->tmin <= hi) {
+                sg.tlo = at;
+                sg.thi = hi;
+                src->segs[src->nseg++] = sg;
+            }
+            continue;
+        }
         if (whole && run->tmin >= lo && run->tmax <= hi && s->sums->one_bucket(s->sums->ctx, run->tmin, run->tmax)) {
             sg.sum = 1;
             sg.tlo = run->tmin;
@@ -279,7 +312,7 @@ static void decode_col(void *ctx, size_t i)
  * field column lacks them and the row group may have them. */
 static int wants_build(const hb_scan *s, const scan_src *src, size_t rg)
 {
-    if (!s->sums || !s->sums->on || !hb_run_sums_wanted(src->ix, rg))
+    if (!s->sums || !s->sums->on || src->mask || !hb_run_sums_wanted(src->ix, rg))
         return 0;
     for (size_t j = 1 + s->ntags; j < s->ncols; j++) {
         hb_ftype t = s->cols[j].type;
@@ -331,7 +364,7 @@ static int64_t single_row(const scan_src *src, size_t rg, const scan_seg *sg)
  * The per-series limit of LIMIT 1 queries (last point of every series). */
 static int rows_from_summaries(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
 {
-    if (!s->sums || !s->sums->on || !s->series_limit || !src->nseg)
+    if (!s->sums || !s->sums->on || !s->series_limit || !src->nseg || src->mask)
         return 0;
     for (size_t g = 0; g < src->nseg; g++)
         if (src->segs[g].sum || single_row(src, rg, &src->segs[g]) < 0)
@@ -389,10 +422,12 @@ static int decode_picked(const hb_scan *s, scan_src *src, size_t rg, hb_err *err
         if (sg->sum)
             continue;
         rows += sg->end - sg->start;
-        if (nr && src->ranges[nr - 1].hi == sg->start)
-            src->ranges[nr - 1].hi = sg->end;
-        else
+        if (nr && src->ranges[nr - 1].hi >= sg->start) {   /* >: pieces of one run (mask holes) */
+            if (sg->end > src->ranges[nr - 1].hi)
+                src->ranges[nr - 1].hi = sg->end;
+        } else {
             src->ranges[nr++] = (hb_pq_rowrange){ sg->start, sg->end };
+        }
     }
     for (size_t j = 0; j < s->ncols; j++)
         src->vec[j] = (hb_pq_colvec){ NULL, NULL };

@@ -46,6 +46,8 @@ typedef struct scan_src {
 
     /* FILE */
     hb_pq_reader *reader;
+    const hb_scan_mask *mask;  /* deleted rows (scan.h), NULL = none */
+    int64_t *hlo, *hhi;        /* [mask->max_holes] scratch for mask->holes */
     hb_arena *carena;          /* [ncols] the loaded row group's columns, one arena each so that
                                   columns can be decoded on several threads; reset by each load */
     size_t ncarena;

@@ -154,6 +154,8 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
     s->storage_open = 1;
     if ((rc = hb_registry_open(&svc->meta, &svc->registry, err)))
         goto fail;
+    if ((rc = hb_tombs_open(&svc->meta, &svc->tombs, err)))
+        goto fail;
     svc->memset = hb_memset_new();
     if (!svc->memset) {
         rc = hb_err_set(err, HB_ENOMEM, "out of memory");
@@ -162,6 +164,7 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
     if ((rc = hb_store_init(&svc->store, svc->catalog, svc->memset, svc->registry, &svc->storage, err)))
         goto fail;
     s->store_open = 1;
+    svc->store.tombs = svc->tombs;
     uint64_t orphans = 0;
     if ((rc = hb_store_remove_orphans(&svc->store, &orphans, err)))
         goto fail;
@@ -180,6 +183,7 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
     hb_ingest_init(&svc->ingest, svc->catalog, &svc->wal, svc->memset, svc->clock, &lim);
     svc->ingest.want_flush = want_flush;
     svc->ingest.want_flush_ctx = svc;
+    svc->ingest.tombs = svc->tombs;
     s->ingest_open = 1;
 
     struct timespec t0, t1;
@@ -289,6 +293,8 @@ void hb_server_stop(hb_server *s)
     svc->memset = NULL;
     hb_registry_close(svc->registry);
     svc->registry = NULL;
+    hb_tombs_close(svc->tombs);
+    svc->tombs = NULL;
     if (s->storage_open) {
         svc->storage.close(svc->storage.self);
         s->storage_open = 0;
