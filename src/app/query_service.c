@@ -296,8 +296,7 @@ static int is_write_statement(hb_iql_stmt_kind k)
     case HB_IQL_STMT_CREATE_RETENTION_POLICY:
     case HB_IQL_STMT_ALTER_RETENTION_POLICY:
     case HB_IQL_STMT_DROP_RETENTION_POLICY:
-    case HB_IQL_STMT_DELETE_SERIES:
-    case HB_IQL_STMT_DROP_SERIES:
+    case HB_IQL_STMT_DROP_SERIES:   /* DELETE gets no warning in influxd 1.6 */
     case HB_IQL_STMT_DROP_MEASUREMENT:
         return 1;
     default:
