@@ -11,6 +11,17 @@
  *   rpseries:{db}:{rp}:{meas}:{series}  empty: the series was written into rp (addition)
  *   catalog:next_series_id         next series id to hand out, JSON number (addition)
  *   catalog:layout                 "2" once field types are per policy (addition)
+ *   tomb:{db}:{meas}:{id}          a DELETE / DROP tombstone (addition; app/tombstone.h owns
+ *                                  these keys): binary value, little-endian: "HBT1", u64 WAL
+ *                                  seq, i64 tmin, i64 tmax (inclusive), u32 series count
+ *                                  (0xffffffff = every series), then per series u32 length +
+ *                                  canonical series key; {id} 16 hex digits
+ *   tomb_next_id                   next tombstone id, decimal (addition)
+ *
+ * DROP SERIES, DROP MEASUREMENT and DELETE (app/delete.c) remove series
+ * ("series:", "rpseries:"), the tag values and keys no remaining series
+ * uses, and a measurement left without series ("meas:", "rpfields:") in
+ * one synced batch (hb_catalog_drop_series).
  *
  * Field types are per retention policy because influxd checks and lists
  * them per shard (app/catalog_rp.h); measurements, tag keys and values stay
