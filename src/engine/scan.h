@@ -66,11 +66,11 @@ typedef struct hb_scan_source {
     hb_scan_kind kind;
     /* FILE: an open reader; the caller keeps its reference for the scan's life */
     hb_pq_reader *reader;
-    /* FILE, optional: its deleted rows (NULL: none, the usual case) */
-    const hb_scan_mask *mask;
     /* MEMTABLE: a table the caller keeps unchanged (read lock or a frozen
      * memtable) for the scan's life */
     const hb_mt_table *table;
+    /* FILE, optional: its deleted rows (NULL: none, the usual case) */
+    const hb_scan_mask *mask;
 } hb_scan_source;
 
 typedef struct hb_scan_opts {

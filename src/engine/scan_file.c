@@ -216,7 +216,7 @@ static int pick_runs(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
     int whole = all && s->sums->one_bucket && src->exclusive && !s->series_limit;
     int prune = s->sums && s->sums->on && s->sums->run_filter && src->exclusive && !src->mask;
     src->nseg = 0;
-    if (grow_segs(src, ir->nruns * (src->mask ? src->mask->max_holes + 1 : 1)))
+    if (grow_segs(src, ir->nruns))
         return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
     for (size_t i = 0; i < ir->nruns; i++) {
         const hb_fidx_run *run = &ir->runs[i];
@@ -239,6 +239,8 @@ static int pick_runs(const hb_scan *s, scan_src *src, size_t rg, hb_err *err)
         scan_seg sg = { run->start, run->end, run->key, run->tagv, lo, hi, (uint32_t)i, 0 };
         size_t nh = src->mask ? src->mask->holes(src->mask->ctx, run->key, src->hlo, src->hhi, src->mask->max_holes) : 0;
         if (nh) {   /* deleted rows: the pieces of [lo, hi] between the holes (sorted, disjoint) */
+            if (grow_segs(src, src->nseg + nh + 1 + (ir->nruns - i)))
+                return hb_err_set(err, HB_ENOMEM, "out of memory scanning %s", hb_pq_reader_key(src->reader));
             int64_t at = lo;
             int done = 0;
             for (size_t h = 0; h < nh && !done; h++) {

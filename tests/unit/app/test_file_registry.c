@@ -17,7 +17,7 @@ static hb_file_entry E(const char *db, const char *rp, const char *m, int64_t lo
     static int k;
     char *p = paths[k++ % 64];
     snprintf(p, 128, "%s/%s/%s/%llu.parquet", db, rp, m, (unsigned long long)id);
-    hb_file_entry e = { p, (char *)db, (char *)rp, (char *)m, lo, hi, 10, 100, id, id * 10 };
+    hb_file_entry e = { p, (char *)db, (char *)rp, (char *)m, lo, hi, 10, 100, id, id * 10, 0 };
     return e;
 }
 

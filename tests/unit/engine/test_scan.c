@@ -377,7 +377,7 @@ static void basic_merge(void **state)
     assert_non_null(t);
 
     /* memtable after the file: it wins the duplicates */
-    hb_scan_source src[2] = { { HB_SCAN_FILE, r, NULL }, { HB_SCAN_MEMTABLE, NULL, t } };
+    hb_scan_source src[2] = { { HB_SCAN_FILE, r, NULL, NULL }, { HB_SCAN_MEMTABLE, NULL, t, NULL } };
     hb_buf got;
     hb_buf_init(&got, 0);
     scan_text(src, 2, NULL, &got);
@@ -443,7 +443,7 @@ static void type_conflict(void **state)
     hb_tag ta[1] = { { S("host"), S("a") } };
     hb_field vi = { S("v"), HB_FT_INTEGER, { .i = 1 } };
     mt_insert(m, S("cpu"), ta, 1, 1, &vi, 1, 1);
-    hb_scan_source src[2] = { { HB_SCAN_FILE, r, NULL }, { HB_SCAN_MEMTABLE, NULL, table_of(m) } };
+    hb_scan_source src[2] = { { HB_SCAN_FILE, r, NULL, NULL }, { HB_SCAN_MEMTABLE, NULL, table_of(m), NULL } };
     hb_scan *sc = (hb_scan *)1;
     assert_int_equal(hb_scan_open(src, 2, "cpu", NULL, &sc, &err), HB_ECORRUPT);
     assert_null(sc);
@@ -484,7 +484,7 @@ static void empty_sources(void **state)
     hb_mt_table t;
     memset(&t, 0, sizeof t);
     t.measurement = "cpu";
-    hb_scan_source src[3] = { { HB_SCAN_MEMTABLE, NULL, &t }, { HB_SCAN_FILE, r0, NULL }, { HB_SCAN_FILE, r1, NULL } };
+    hb_scan_source src[3] = { { HB_SCAN_MEMTABLE, NULL, &t, NULL }, { HB_SCAN_FILE, r0, NULL, NULL }, { HB_SCAN_FILE, r1, NULL, NULL } };
     hb_scan_opts o = { .tmin = 100, .tmax = 200 };
     assert_int_equal(hb_scan_open(src, 3, "cpu", &o, &sc, &err), 0);
     assert_int_equal(hb_scan_ncols(sc), 5);  /* time host s u v */
@@ -524,7 +524,7 @@ static void row_group_pruning(void **state)
     }
     hb_pq_colvec vecs[3] = { { NULL, t }, { NULL, host }, { NULL, iv } };
     hb_pq_reader *r = write_file(&st, "db/rp/cpu/p.parquet", cols, 3, vecs, 100, 10, HB_PQ_CODEC_UNCOMPRESSED);
-    hb_scan_source src = { HB_SCAN_FILE, r, NULL };
+    hb_scan_source src = { HB_SCAN_FILE, r, NULL, NULL };
     hb_scan_opts o = { .tmin = 35, .tmax = 52, .block_rows = 4 };
     hb_scan *sc;
     assert_int_equal(hb_scan_open(&src, 1, "cpu", &o, &sc, &err), 0);
@@ -584,7 +584,7 @@ static void series_filter(void **state)
     hb_field f = { S("i"), HB_FT_INTEGER, { .i = 100 } };
     mt_insert(m, S("cpu"), &tb, 1, 1, &f, 1, 50);
     mt_insert(m, S("cpu"), &tc, 1, 2, &f, 1, 60);
-    hb_scan_source src[2] = { { HB_SCAN_FILE, r, NULL }, { HB_SCAN_MEMTABLE, NULL, table_of(m) } };
+    hb_scan_source src[2] = { { HB_SCAN_FILE, r, NULL, NULL }, { HB_SCAN_MEMTABLE, NULL, table_of(m), NULL } };
     int calls = 0;
     hb_scan_opts o = { .tmin = INT64_MIN, .tmax = INT64_MAX, .series_filter = not_b, .series_ctx = &calls };
     hb_scan *sc;
@@ -631,7 +631,7 @@ static void unsorted_file(void **state)
         /* the file's series index checks the order when a scan first opens
          * the file, and every later open gets the same answer */
         for (int again = 0; again < 2; again++) {
-            hb_scan_source src = { HB_SCAN_FILE, rs[k], NULL };
+            hb_scan_source src = { HB_SCAN_FILE, rs[k], NULL, NULL };
             hb_scan *sc = NULL;
             assert_int_equal(hb_scan_open(&src, 1, "cpu", NULL, &sc, &err), HB_ECORRUPT);
             assert_null(sc);
@@ -754,8 +754,8 @@ static void run_summaries(void **state)
     hb_tag tb[1] = { { S("host"), S("b") } };
     hb_field big = { S("f"), HB_FT_FLOAT, { .f = 1e9 } };
     mt_insert(mt, S("cpu"), tb, 1, 2, &big, 1, 6000);   /* overlaps file B: a new value at a stored time */
-    hb_scan_source src[3] = { { HB_SCAN_FILE, fa, NULL }, { HB_SCAN_FILE, fb, NULL },
-                              { HB_SCAN_MEMTABLE, NULL, table_of(mt) } };
+    hb_scan_source src[3] = { { HB_SCAN_FILE, fa, NULL, NULL }, { HB_SCAN_FILE, fb, NULL, NULL },
+                              { HB_SCAN_MEMTABLE, NULL, table_of(mt), NULL } };
     static const int64_t widths[] = { 0, 1000, 100000, 37 };
     static const int64_t ranges[][2] = { { INT64_MIN, INT64_MAX }, { 1234, 6500 }, { 0, 2990 }, { 3000, 9000 } };
     for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
@@ -828,7 +828,7 @@ static void run_summaries(void **state)
                               { "f", HB_PQ_FIELD, HB_FT_FLOAT } };
     hb_pq_colvec bvecs[3] = { { NULL, bt }, { NULL, bh }, { NULL, bv } };
     hb_pq_reader *fbig = write_file(&st, "db/rp/m/big.parquet", bcols, 3, bvecs, BIG, BIG, HB_PQ_CODEC_ZSTD);
-    hb_scan_source bsrc[1] = { { HB_SCAN_FILE, fbig, NULL } };
+    hb_scan_source bsrc[1] = { { HB_SCAN_FILE, fbig, NULL, NULL } };
     hb_scan_summaries on = { .on = 1 };
     uint64_t before = hb_run_sum_bytes();
     hb_scan_opts narrow = { .tmin = INT64_MIN, .tmax = INT64_MAX, .summaries = &on, .series_filter = only_z1 };
@@ -845,6 +845,152 @@ static void run_summaries(void **state)
     hb_pq_reader_close(fa);
     hb_pq_reader_close(fb);
     hb_memtable_free(mt);
+    st.close(st.self);
+    hb_run_sum_set_min_rows(RUN_SUMMARY_MIN_ROWS);
+}
+
+/* ---- deleted rows (hb_scan_mask) ---- */
+
+/* a: one hole inside; b: both ends; c: everything */
+static size_t test_holes(const void *ctx, hb_slice key, int64_t *lo, int64_t *hi, size_t cap)
+{
+    (void)ctx;
+    assert_true(cap >= 2);
+    if (hb_slice_eq(key, S("cpu,host=a"))) {
+        lo[0] = 500, hi[0] = 1500;
+        return 1;
+    }
+    if (hb_slice_eq(key, S("cpu,host=b"))) {
+        lo[0] = INT64_MIN, hi[0] = 100;
+        lo[1] = 2900, hi[1] = INT64_MAX;
+        return 2;
+    }
+    if (hb_slice_eq(key, S("cpu,host=c"))) {
+        lo[0] = INT64_MIN, hi[0] = INT64_MAX;
+        return 1;
+    }
+    return 0;
+}
+
+static int line_deleted(const char *line)
+{
+    long long t = atoll(strchr(line, '|') + 1);
+    if (!strncmp(line, "cpu,host=a|", 11))
+        return t >= 500 && t <= 1500;
+    if (!strncmp(line, "cpu,host=b|", 11))
+        return t <= 100 || t >= 2900;
+    return !strncmp(line, "cpu,host=c|", 11);
+}
+
+/* The lines of text a mask keeps; with limit, only the first (last) of
+ * each series. */
+static void keep_lines(const char *text, int limit, int last, hb_buf *out)
+{
+    char prev[64] = "";
+    const char *held = NULL;
+    size_t held_len = 0;
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = (size_t)(nl - p) + 1;
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)n, p);
+        p += n;
+        if (line_deleted(line))
+            continue;
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)(strchr(line, '|') - line), line);
+        int first_of_series = strcmp(key, prev) != 0;
+        if (!limit) {
+            hb_buf_append(out, line, n);
+        } else if (!last && first_of_series) {
+            hb_buf_append(out, line, n);
+        } else if (last) {
+            if (first_of_series && held)
+                hb_buf_append(out, held, held_len);
+            held = nl + 1 - n;
+            held_len = n;
+        }
+        snprintf(prev, sizeof prev, "%s", key);
+    }
+    if (limit && last && held)
+        hb_buf_append(out, held, held_len);
+}
+
+/* A masked file never returns a deleted row: whole scans, time ranges,
+ * per-series limits, and with run summaries switched on (built by the
+ * scans before the mask, then never used for the masked file). */
+static void scan_masks(void **state)
+{
+    (void)state;
+    hb_run_sum_set_min_rows(1);
+    hb_storage_port st;
+    hb_err err;
+    assert_int_equal(hb_storage_memory_open(&st, &err), 0);
+    hb_pq_reader *fa = summary_file(&st, "db/rp/m/a.parquet", 0);
+    hb_scan_mask mask = { .holes = test_holes, .ctx = NULL, .max_holes = 2 };
+    hb_scan_source plain[1] = { { HB_SCAN_FILE, fa, NULL, NULL } };
+    hb_scan_source masked[1] = { { HB_SCAN_FILE, fa, NULL, &mask } };
+    hb_scan_summaries ss = { .on = 1, .one_bucket = one_bucket };
+    sum_width = 0;
+    static const int64_t ranges[][2] = { { INT64_MIN, INT64_MAX }, { 1000, 2995 }, { 0, 499 } };
+    for (size_t ri = 0; ri < 3; ri++)
+        for (int lim = 0; lim < 3; lim++) {
+            hb_scan_opts o = { .tmin = ranges[ri][0], .tmax = ranges[ri][1], .block_rows = 64,
+                               .series_limit = lim ? 1 : 0, .series_last = lim == 2 };
+            hb_scan_opts full = { .tmin = ranges[ri][0], .tmax = ranges[ri][1], .block_rows = 64 };
+            hb_buf all, want, got;
+            hb_buf_init(&all, 0);
+            hb_buf_init(&want, 0);
+            hb_buf_init(&got, 0);
+            scan_text(plain, 1, &full, &all);
+            keep_lines(hb_buf_cstr(&all), lim != 0, lim == 2, &want);
+            for (int sums = 0; sums < 2; sums++) {
+                o.summaries = sums ? &ss : NULL;
+                full.summaries = o.summaries;
+                hb_buf_reset(&all);
+                scan_text(plain, 1, &full, &all);   /* builds summaries */
+                hb_buf_reset(&got);
+                hb_scan *sc;
+                assert_int_equal(hb_scan_open(masked, 1, "cpu", &o, &sc, &err), 0);
+                assert_int_equal(collect(sc, 64, &got, NULL, &err), 0);
+                hb_scan_stats stats;
+                hb_scan_get_stats(sc, &stats);
+                hb_scan_close(sc);
+                assert_int_equal(stats.summary_runs, 0);
+                /* no deleted row; with a limit the scan may return more
+                 * than each series' first (last) row, never other ones */
+                hb_buf kept;
+                hb_buf_init(&kept, 0);
+                keep_lines(hb_buf_cstr(&got), 0, 0, &kept);
+                assert_same_text(hb_buf_cstr(&kept), hb_buf_cstr(&got), ri * 10 + (uint64_t)lim);
+                hb_buf_reset(&kept);
+                keep_lines(hb_buf_cstr(&got), lim != 0, lim == 2, &kept);
+                assert_same_text(hb_buf_cstr(&kept), hb_buf_cstr(&want), 100 + ri * 10 + (uint64_t)lim);
+                hb_buf_free(&kept);
+            }
+            /* aggregates through summary blocks: none for the masked file */
+            if (!lim) {
+                uint64_t nsum;
+                hb_buf_reset(&got);
+                hb_scan_opts ao = { .tmin = ranges[ri][0], .tmax = ranges[ri][1], .block_rows = 64, .summaries = &ss };
+                agg_text(masked, 1, "cpu", &ao, &got, &nsum);
+                assert_int_equal(nsum, 0);
+            }
+            hb_buf_free(&all);
+            hb_buf_free(&want);
+            hb_buf_free(&got);
+        }
+    /* the whole deleted range of a scan: nothing */
+    hb_buf got;
+    hb_buf_init(&got, 0);
+    hb_scan_opts o = { .tmin = 600, .tmax = 1400, .series_filter = NULL };
+    hb_scan_source only[1] = { { HB_SCAN_FILE, fa, NULL, &mask } };
+    scan_text(only, 1, &o, &got);
+    assert_null(strstr(hb_buf_cstr(&got), "host=a|"));
+    assert_null(strstr(hb_buf_cstr(&got), "host=c|"));
+    assert_non_null(strstr(hb_buf_cstr(&got), "host=b|600|"));
+    hb_buf_free(&got);
+    hb_pq_reader_close(fa);
     st.close(st.self);
     hb_run_sum_set_min_rows(RUN_SUMMARY_MIN_ROWS);
 }
@@ -1063,7 +1209,7 @@ static void build_sources(world *w, hb_storage_port *st, hb_scan_source *out, in
                 src->empty.measurement = (char *)"m";
                 t = &src->empty;
             }
-            out[i] = (hb_scan_source){ HB_SCAN_MEMTABLE, NULL, t };
+            out[i] = (hb_scan_source){ HB_SCAN_MEMTABLE, NULL, t, NULL };
             continue;
         }
         /* a file: rows sorted by key then time; columns time, the tags its
@@ -1145,7 +1291,7 @@ static void build_sources(world *w, hb_storage_port *st, hb_scan_source *out, in
                 free(mem[c]);
             free((void *)vecs[c].values);
         }
-        out[i] = (hb_scan_source){ HB_SCAN_FILE, src->reader, NULL };
+        out[i] = (hb_scan_source){ HB_SCAN_FILE, src->reader, NULL, NULL };
     }
 }
 
@@ -1585,7 +1731,7 @@ static void throughput_print(void **state)
 
     /* one file */
     hb_pq_reader *r = tsbs_file(&st, "db/rp/cpu/big.parquet", hosts, BENCH_PER_HOST, 0);
-    hb_scan_source src = { HB_SCAN_FILE, r, NULL };
+    hb_scan_source src = { HB_SCAN_FILE, r, NULL, NULL };
     size_t rows;
     double best = 0;
     for (int k = 0; k < 3; k++) {
@@ -1624,7 +1770,7 @@ static void throughput_print(void **state)
         char name[64];
         snprintf(name, sizeof name, "db/rp/cpu/part%d.parquet", k);
         rs[k] = tsbs_file(&st, name, hosts, BENCH_PER_HOST / 4, (int64_t)k * (BENCH_PER_HOST / 4) * 10000000000LL);
-        srcs[k] = (hb_scan_source){ HB_SCAN_FILE, rs[k], NULL };
+        srcs[k] = (hb_scan_source){ HB_SCAN_FILE, rs[k], NULL, NULL };
     }
     double rate4 = scan_rate(srcs, 4, &rows);
     printf("scan throughput, 4 files of consecutive time ranges, %zu rows: %.2f M rows/s\n", rows, rate4 / 1e6);
@@ -1657,6 +1803,7 @@ int main(void)
         cmocka_unit_test(random_vs_oracle_large),
         cmocka_unit_test(file_series_index),
         cmocka_unit_test(run_summaries),
+        cmocka_unit_test(scan_masks),
         cmocka_unit_test(throughput_print),
     };
     return cmocka_run_group_tests_name("engine/scan", tests, NULL, NULL);
