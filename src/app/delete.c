@@ -20,23 +20,21 @@
  * not known from the tags (influxd keeps them as a "filter" and fails). */
 typedef enum { V_FALSE = 0, V_TRUE, V_FILTER } tv;
 
-/* One series' tags (unescaped, from its canonical key). */
+/* One series' tags (unescaped, from its canonical key): "key\0value\0"
+ * pairs, as many as the key holds. */
 typedef struct tagset {
-    hb_buf buf;                /* "key\0value\0" pairs */
-    size_t off[128][2];        /* key and value offsets */
-    size_t n;
+    hb_buf buf;
 } tagset;
 
 static int tags_parse(tagset *t, const char *k, size_t n)
 {
     hb_buf_reset(&t->buf);
-    t->n = 0;
     size_t i = 0;
     while (i < n && k[i] != ',')
         i += k[i] == '\\' && i + 1 < n ? 2 : 1;
-    while (i < n && t->n < 128) {
+    while (i < n) {
         i++;
-        t->off[t->n][0] = t->buf.len;
+        size_t start = t->buf.len;
         int in_val = 0;
         for (; i < n && k[i] != ','; i++) {
             char ch = k[i];
@@ -44,18 +42,15 @@ static int tags_parse(tagset *t, const char *k, size_t n)
                 ch = k[++i];
             } else if (ch == '=' && !in_val) {
                 in_val = 1;
-                if (hb_buf_putc(&t->buf, '\0'))
-                    return HB_ENOMEM;
-                t->off[t->n][1] = t->buf.len;
-                continue;
+                ch = '\0';
             }
             if (hb_buf_putc(&t->buf, ch))
                 return HB_ENOMEM;
         }
-        if (hb_buf_putc(&t->buf, '\0'))
+        if (!in_val)
+            t->buf.len = start;   /* not a pair: left out */
+        else if (hb_buf_putc(&t->buf, '\0'))
             return HB_ENOMEM;
-        if (in_val)
-            t->n++;
     }
     return HB_OK;
 }
@@ -63,14 +58,16 @@ static int tags_parse(tagset *t, const char *k, size_t n)
 /* The value of tag key (n bytes) in t, "" when the series has none. */
 static const char *tag_value(const tagset *t, const char *key, size_t n, size_t *vlen)
 {
-    for (size_t i = 0; i < t->n; i++) {
-        const char *k = (const char *)t->buf.data + t->off[i][0];
-        size_t kl = t->off[i][1] - t->off[i][0] - 1;
-        if (kl == n && !memcmp(k, key, n)) {
-            const char *v = (const char *)t->buf.data + t->off[i][1];
-            *vlen = strlen(v);
+    const char *p = (const char *)t->buf.data, *end = p + t->buf.len;
+    while (p && p < end) {
+        size_t kl = strlen(p);
+        const char *v = p + kl + 1;
+        size_t vl = strlen(v);
+        if (kl == n && !memcmp(p, key, n)) {
+            *vlen = vl;
             return v;
         }
+        p = v + vl + 1;
     }
     *vlen = 0;
     return "";

@@ -235,3 +235,18 @@ def test_kill9_at_each_step(make_server, point):
     assert s.stop() == 0
     s.start()
     assert sorted(s.export("kc")) == want
+
+
+def test_escaped_tags_and_regexes_as_influxd(server, influxd):
+    data = body([("cpu,host=a\\,b\\ c,k\\=x=v\\=1 v=1", 0), ("cpu,host=x v=2", 0), ("cpu,host=xy,k\\=x=w v=3", 0),
+                 ("cpu,host=z v=4", 0)])
+    for ep in (server, influxd):
+        ep.query("DROP DATABASE esc")
+        assert ep.query("CREATE DATABASE esc").status == 200
+        assert ep.write("esc", data).status == 204
+    for q in ["DELETE FROM cpu WHERE host = 'a,b c'", "SELECT * FROM cpu", "SHOW TAG KEYS",
+              "DROP SERIES FROM cpu WHERE \"k=x\" = 'w'", "SELECT * FROM cpu", "SHOW SERIES",
+              "DELETE FROM cpu WHERE host =~ /^x/ OR host !~ /z/", "SELECT * FROM cpu", "SHOW SERIES"]:
+        a = server.query(q, db="esc")
+        b = influxd.query(q, db="esc")
+        assert (a.status, a.json()) == (b.status, b.json()), q
