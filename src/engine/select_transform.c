@@ -1,5 +1,6 @@
 /* Transformations in SELECT (derivative, difference, moving_average,
- * cumulative_sum, elapsed and their non_negative forms), as influxd 1.x
+ * cumulative_sum, elapsed and their non_negative forms; the
+ * technical-analysis functions of engine/transform_ta.h), as influxd 1.x
  * answers them.
  *
  * influxd builds one iterator per call: a transformation reads its
@@ -20,16 +21,22 @@
  * previous one; windows without a value (fill(null)) are skipped, other
  * fill() values take part; the unit of derivative() defaults to the GROUP
  * BY interval (1s on raw fields), elapsed()'s to 1ns. */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "domain/influxql/duration.h"
 #include "engine/select_internal.h"
 #include "engine/transform.h"
+#include "engine/transform_ta.h"
+
+/* kind of a technical-analysis function: TF_TA + hb_ta_kind */
+#define TF_TA 100
 
 typedef struct tf_name {
     const char *n;
-    int kind;       /* hb_tf_kind, or -1: recognised, not implemented */
+    int kind;       /* hb_tf_kind, TF_TA + hb_ta_kind, or -1: recognised, not implemented */
     int extra;      /* reads one interval more under GROUP BY time */
 } tf_name;
 
@@ -41,14 +48,14 @@ static const tf_name k_names[] = {
     { "moving_average", HB_TF_MOVING_AVERAGE, 1 },
     { "cumulative_sum", HB_TF_CUMULATIVE_SUM, 0 },
     { "elapsed", HB_TF_ELAPSED, 1 },
-    { "exponential_moving_average", -1, 1 },
-    { "double_exponential_moving_average", -1, 1 },
-    { "triple_exponential_moving_average", -1, 1 },
-    { "relative_strength_index", -1, 1 },
-    { "triple_exponential_derivative", -1, 1 },
-    { "kaufmans_efficiency_ratio", -1, 1 },
-    { "kaufmans_adaptive_moving_average", -1, 1 },
-    { "chande_momentum_oscillator", -1, 1 },
+    { "exponential_moving_average", TF_TA + HB_TA_EMA, 1 },
+    { "double_exponential_moving_average", TF_TA + HB_TA_DEMA, 1 },
+    { "triple_exponential_moving_average", TF_TA + HB_TA_TEMA, 1 },
+    { "relative_strength_index", TF_TA + HB_TA_RSI, 1 },
+    { "triple_exponential_derivative", TF_TA + HB_TA_TRIX, 1 },
+    { "kaufmans_efficiency_ratio", TF_TA + HB_TA_KER, 1 },
+    { "kaufmans_adaptive_moving_average", TF_TA + HB_TA_KAMA, 1 },
+    { "chande_momentum_oscillator", TF_TA + HB_TA_CMO, 1 },
     { "holt_winters", -1, 0 },
     { "holt_winters_with_fit", -1, 0 },
 };
@@ -380,11 +387,67 @@ static int run_inner(sel_plan *p, sel_col *cols, size_t ncols, int extra, hb_que
     return rc;
 }
 
+/* The technical-analysis form of apply_tf: every numeric value is fed,
+ * same-time points included (influxd's reducers do not skip them); a NaN
+ * output (0/0 in RSI, CMO, TRIX) is a null, as influxd answers it. */
+static int apply_ta(const sel_plan *p, const hb_iql_expr *e, hb_ta_kind kind, tf_part *t, hb_err *err)
+{
+    const hb_iql_expr *const *args = (const hb_iql_expr *const *)e->u.call.args;
+    size_t na = e->u.call.nargs;
+    int64_t period = args[1]->u.i, hold = na >= 3 ? args[2]->u.i : -1;
+    hb_ta_warm warm = kind == HB_TA_CMO ? HB_TA_WARM_NONE : HB_TA_WARM_EXPONENTIAL;
+    if (na >= 4)
+        warm = !strcmp(args[3]->u.str.p, "simple") ? HB_TA_WARM_SIMPLE
+             : !strcmp(args[3]->u.str.p, "none") ? HB_TA_WARM_NONE : HB_TA_WARM_EXPONENTIAL;
+    for (size_t k = 0; k < t->n; k++) {
+        sel_out_series *o = &t->v[k];
+        if (!o->nrows)
+            continue;
+        hb_ta ta;
+        int rc = hb_ta_init(&ta, kind, period, hold, warm);
+        if (rc == HB_ENOMEM)
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        if (rc) {
+            /* influxd indexes an empty window here and answers with a panic */
+            if (kind == HB_TA_CMO && period == 1)
+                return hb_err_set(err, HB_EINVAL, "runtime error: index out of range [1] with length 0");
+            return hb_err_set(err, HB_EINVAL, "%s period %lld is too large", e->u.call.name.p, (long long)period);
+        }
+        size_t w = 0;
+        for (size_t j = 0; j < o->nrows; j++) {
+            size_t r = p->desc ? o->nrows - 1 - j : j;
+            hb_value v = o->rows[r * 2 + 1];
+            double x, y;
+            if (v.kind == HB_V_FLOAT)
+                x = v.v.f;
+            else if (v.kind == HB_V_INT)
+                x = (double)v.v.i;
+            else if (v.kind == HB_V_UINT)
+                x = (double)v.v.u;
+            else
+                continue;
+            if (!hb_ta_push(&ta, x, &y))
+                continue;
+            size_t at = p->desc ? o->nrows - 1 - w : w;   /* as in apply_tf */
+            o->rows[at * 2] = o->rows[r * 2];
+            o->rows[at * 2 + 1] = isnan(y) ? (hb_value){ .kind = HB_V_NULL } : (hb_value){ .kind = HB_V_FLOAT, .v.f = y };
+            w++;
+        }
+        hb_ta_free(&ta);
+        if (p->desc && w)
+            memmove(o->rows, &o->rows[(o->nrows - w) * 2], w * 2 * sizeof *o->rows);
+        o->nrows = w;
+    }
+    return HB_OK;
+}
+
 /* Feed each series of t (one value column) through the transformation of
  * call e, in output order; the rows are replaced by its output, ascending. */
 static int apply_tf(const sel_plan *p, const hb_iql_expr *e, tf_part *t, hb_err *err)
 {
     const tf_name *nm = tf_lookup(e->u.call.name.p);
+    if (nm->kind >= TF_TA)
+        return apply_ta(p, e, (hb_ta_kind)(nm->kind - TF_TA), t, err);
     int64_t unit = nm->kind == HB_TF_ELAPSED ? 1 : p->interval ? p->interval : 1000000000;
     size_t n = 0;
     if (e->u.call.nargs == 2 && e->u.call.args[1]->kind == HB_IQL_EXPR_DURATION)
@@ -512,9 +575,17 @@ static int check_input_type(const sel_plan *p, const tf_name *nm, const hb_iql_e
                 continue;
             if (fi->type != HB_FT_STRING && fi->type != HB_FT_BOOLEAN)
                 return HB_OK;
+            char ta[64];
             const char *what = nm->kind == HB_TF_DERIVATIVE || nm->kind == HB_TF_NN_DERIVATIVE ? "derivative"
                              : nm->kind == HB_TF_DIFFERENCE || nm->kind == HB_TF_NN_DIFFERENCE ? "difference"
                              : nm->kind == HB_TF_MOVING_AVERAGE ? "moving average" : "cumulative sum";
+            if (nm->kind >= TF_TA) {   /* the function's name, blanks for underscores */
+                snprintf(ta, sizeof ta, "%s", nm->n);
+                for (char *c = ta; *c; c++)
+                    if (*c == '_')
+                        *c = ' ';
+                what = ta;
+            }
             return hb_err_set(err, HB_EINVAL, "unsupported %s iterator type: *query.%sInterruptIterator", what,
                               fi->type == HB_FT_STRING ? "string" : "boolean");
         }
