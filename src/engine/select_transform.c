@@ -1,7 +1,7 @@
 /* Transformations in SELECT (derivative, difference, moving_average,
  * cumulative_sum, elapsed and their non_negative forms; the
- * technical-analysis functions of engine/transform_ta.h), as influxd 1.x
- * answers them.
+ * technical-analysis functions of engine/transform_ta.h; holt_winters of
+ * engine/holtwinters.h), as influxd 1.x answers them.
  *
  * influxd builds one iterator per call: a transformation reads its
  * argument (a raw field, or an aggregate under GROUP BY time) as one
@@ -27,16 +27,20 @@
 #include <string.h>
 
 #include "domain/influxql/duration.h"
+#include "engine/holtwinters.h"
 #include "engine/select_internal.h"
 #include "engine/transform.h"
 #include "engine/transform_ta.h"
 
 /* kind of a technical-analysis function: TF_TA + hb_ta_kind */
 #define TF_TA 100
+/* holt_winters, holt_winters_with_fit */
+#define TF_HW 200
+#define TF_HW_FIT 201
 
 typedef struct tf_name {
     const char *n;
-    int kind;       /* hb_tf_kind, TF_TA + hb_ta_kind, or -1: recognised, not implemented */
+    int kind;       /* hb_tf_kind, TF_TA + hb_ta_kind, TF_HW or TF_HW_FIT */
     int extra;      /* reads one interval more under GROUP BY time */
 } tf_name;
 
@@ -56,8 +60,8 @@ static const tf_name k_names[] = {
     { "kaufmans_efficiency_ratio", TF_TA + HB_TA_KER, 1 },
     { "kaufmans_adaptive_moving_average", TF_TA + HB_TA_KAMA, 1 },
     { "chande_momentum_oscillator", TF_TA + HB_TA_CMO, 1 },
-    { "holt_winters", -1, 0 },
-    { "holt_winters_with_fit", -1, 0 },
+    { "holt_winters", TF_HW, 0 },
+    { "holt_winters_with_fit", TF_HW_FIT, 0 },
 };
 
 static const tf_name *tf_lookup(const char *n)
@@ -441,11 +445,66 @@ static int apply_ta(const sel_plan *p, const hb_iql_expr *e, hb_ta_kind kind, tf
     return HB_OK;
 }
 
+/* holt_winters over each series of t (one aggregate column, nulls left
+ * out); the rows are replaced by the forecast. influxd reads the series
+ * in output order: descending, its first point is after its last and it
+ * answers nothing. */
+static int apply_hw(const sel_plan *p, const hb_iql_expr *e, int fit, tf_part *t, hb_err *err)
+{
+    int64_t h = e->u.call.args[1]->u.i, m = e->u.call.args[2]->u.i;
+    for (size_t k = 0; k < t->n; k++) {
+        sel_out_series *o = &t->v[k];
+        size_t n = 0;
+        int64_t *ts = malloc((o->nrows + 1) * sizeof *ts);
+        double *vs = malloc((o->nrows + 1) * sizeof *vs);
+        if (!ts || !vs) {
+            free(ts);
+            free(vs);
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        }
+        for (size_t r = 0; r < o->nrows; r++) {
+            hb_value v = o->rows[r * 2 + 1];
+            if (v.kind != HB_V_FLOAT && v.kind != HB_V_INT && v.kind != HB_V_UINT)
+                continue;
+            ts[n] = o->rows[r * 2].v.i;
+            vs[n++] = v.kind == HB_V_FLOAT ? v.v.f : v.kind == HB_V_INT ? (double)v.v.i : (double)v.v.u;
+        }
+        int64_t *ot = NULL;
+        double *ov = NULL;
+        size_t on = 0;
+        int rc = p->desc ? HB_OK : hb_hw_forecast(ts, vs, n, h, m, fit, p->interval, &ot, &ov, &on);
+        free(ts);
+        free(vs);
+        hb_value *rows = on ? malloc(on * 2 * sizeof *rows) : NULL;
+        if (rc || (on && !rows)) {
+            free(ot);
+            free(ov);
+            free(rows);
+            if (rc == HB_EINVAL)
+                return hb_err_set(err, HB_EINVAL, "%s: the forecast spans more than %zu intervals", e->u.call.name.p,
+                                  (size_t)HB_HW_MAX_POINTS);
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < on; i++) {
+            rows[i * 2] = (hb_value){ .kind = HB_V_TIME, .v.i = ot[i] };
+            rows[i * 2 + 1] = (hb_value){ .kind = HB_V_FLOAT, .v.f = ov[i] };
+        }
+        free(ot);
+        free(ov);
+        free(o->rows);
+        o->rows = rows;
+        o->nrows = o->cap = on;
+    }
+    return HB_OK;
+}
+
 /* Feed each series of t (one value column) through the transformation of
  * call e, in output order; the rows are replaced by its output, ascending. */
 static int apply_tf(const sel_plan *p, const hb_iql_expr *e, tf_part *t, hb_err *err)
 {
     const tf_name *nm = tf_lookup(e->u.call.name.p);
+    if (nm->kind == TF_HW || nm->kind == TF_HW_FIT)
+        return apply_hw(p, e, nm->kind == TF_HW_FIT, t, err);
     if (nm->kind >= TF_TA)
         return apply_ta(p, e, (hb_ta_kind)(nm->kind - TF_TA), t, err);
     int64_t unit = nm->kind == HB_TF_ELAPSED ? 1 : p->interval ? p->interval : 1000000000;
@@ -623,9 +682,8 @@ int sel_exec_transform(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb
         }
         const tf_name *nm = tf_lookup(e->u.call.name.p);
         const hb_iql_expr *a0 = e->u.call.args[0];
-        if (nm->kind < 0 || contains_tf(a0)) {
-            rc = hb_err_set(err, HB_EUNSUPP, "function %s() is not implemented yet",
-                            nm->kind < 0 ? nm->n : a0->u.call.name.p);
+        if (contains_tf(a0)) {
+            rc = hb_err_set(err, HB_EUNSUPP, "function %s() is not implemented yet", a0->u.call.name.p);
             goto out;
         }
         if ((rc = check_input_type(p, nm, a0, err)))
