@@ -72,7 +72,7 @@ double hb_hw_go_pow(double x, int64_t k)
             ae += xe;
         }
         x1 *= x1;
-        xe <<= 1;
+        xe *= 2;   /* Go shifts; a negative left shift is undefined in C */
         if (x1 < .5) {
             x1 += x1;
             xe--;
