@@ -85,6 +85,26 @@ static agg_bucket *get_bucket(agg_ctx *x, agg_group *g, int64_t start)
     return b;
 }
 
+/* The bucket of g starting at bs, the previous lookup's when it is the
+ * same (consecutive rows are mostly one series and bucket); NULL when out
+ * of memory. */
+static agg_bucket *bucket_at(agg_ctx *x, agg_group *g, int64_t bs)
+{
+    agg_bucket *b = x->last_b && x->last_b->start == bs ? x->last_b : get_bucket(x, g, bs);
+    if (b)
+        x->last_b = b;
+    return b;
+}
+
+/* A value at t was reduced: the earliest such time opens the windows
+ * without a lower time bound. */
+static void note_seen(agg_ctx *x, int64_t t)
+{
+    if (!x->any || t < x->min_seen)
+        x->min_seen = t;
+    x->any = 1;
+}
+
 /* Which columns read a field straight from the block, and whether every
  * call can take the run path; the scan bound the names just before the
  * first row. */
@@ -147,13 +167,9 @@ static int agg_row(void *ctx, const sel_row *row, const char *gkey, size_t gklen
             } else {
                 bs = bucket_of(p, row->time);
             }
-            b = !g ? NULL : x->last_b && x->last_b->start == bs ? x->last_b : get_bucket(x, g, bs);
-            if (!b)
+            if (!g || !(b = bucket_at(x, g, bs)))
                 return hb_err_set(err, HB_ENOMEM, "out of memory");
-            x->last_b = b;
-            if (!x->any || row->time < x->min_seen)
-                x->min_seen = row->time;
-            x->any = 1;
+            note_seen(x, row->time);
         }
         if (agg_reduce(x, &x->cols[i], &b->st[i], v, row->time, row))
             return hb_err_set(err, HB_ENOMEM, "out of memory");
@@ -220,15 +236,9 @@ static int agg_run(void *ctx, const sel_row *row, size_t r0, size_t r1, const ch
             size_t first, n = agg_span_count(v, a, e, &first);
             if (!n)
                 continue;
-            if (!b) {
-                b = x->last_b && x->last_b->start == bs ? x->last_b : get_bucket(x, g, bs);
-                if (!b)
-                    return hb_err_set(err, HB_ENOMEM, "out of memory");
-                x->last_b = b;
-            }
-            if (!x->any || t[first] < x->min_seen)
-                x->min_seen = t[first];
-            x->any = 1;
+            if (!b && !(b = bucket_at(x, g, bs)))
+                return hb_err_set(err, HB_ENOMEM, "out of memory");
+            note_seen(x, t[first]);
             agg_span(c, &b->st[i], x->fast[i]->type, v, t, a, e, n, first);
         }
         a = e;
@@ -273,15 +283,9 @@ static int agg_sums(void *ctx, const sel_row *row, const hb_run_sum *const *sums
         const hb_run_sum *rs = sums[x->fast[i]->col];
         if (!rs || !rs->count)
             continue;
-        if (!b) {
-            b = x->last_b && x->last_b->start == bs ? x->last_b : get_bucket(x, g, bs);
-            if (!b)
-                return hb_err_set(err, HB_ENOMEM, "out of memory");
-            x->last_b = b;
-        }
-        if (!x->any || rs->tfirst < x->min_seen)
-            x->min_seen = rs->tfirst;
-        x->any = 1;
+        if (!b && !(b = bucket_at(x, g, bs)))
+            return hb_err_set(err, HB_ENOMEM, "out of memory");
+        note_seen(x, rs->tfirst);
         agg_sum_apply(c, &b->st[i], x->fast[i]->type, rs);
     }
     return HB_OK;

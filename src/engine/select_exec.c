@@ -357,14 +357,9 @@ static int cmp_series(const void *a, const void *b)
     return (x->m > y->m) - (x->m < y->m);   /* FROM order (p->meas) */
 }
 
-typedef struct row_ref {
-    int64_t t;
-    size_t i;
-} row_ref;
-
-static int cmp_row(const void *a, const void *b)
+int sel_cmp_row_ref(const void *a, const void *b)
 {
-    const row_ref *x = a, *y = b;
+    const sel_row_ref *x = a, *y = b;
     if (x->t != y->t)
         return x->t < y->t ? -1 : 1;
     return (x->i > y->i) - (x->i < y->i);
@@ -471,18 +466,18 @@ int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_
         last = first + (size_t)s->slimit;
     for (size_t k = first; k < last; k++) {
         sel_out_series *o = &v[k];
-        row_ref *order = malloc(o->nrows * sizeof *order);
+        sel_row_ref *order = malloc(o->nrows * sizeof *order);
         if (!order)
             return hb_err_set(err, HB_ENOMEM, "out of memory");
         for (size_t r = 0; r < o->nrows; r++)
-            order[r] = (row_ref){ o->rows[r * width].v.i, r };
+            order[r] = (sel_row_ref){ o->rows[r * width].v.i, r };
         /* rows from a subquery keep its order (its series one after the
          * other), as influxd passes them through; the others go by time */
         if (!(o->m && o->m->virt))
-            qsort(order, o->nrows, sizeof *order, cmp_row);
+            qsort(order, o->nrows, sizeof *order, sel_cmp_row_ref);
         if (p->desc)
             for (size_t r = 0; r < o->nrows / 2; r++) {
-                row_ref t = order[r];
+                sel_row_ref t = order[r];
                 order[r] = order[o->nrows - 1 - r];
                 order[o->nrows - 1 - r] = t;
             }
@@ -620,7 +615,7 @@ static sel_out_series *group_series(sel_raw *x, const char *gkey, size_t gklen, 
  * in that order. */
 static int trim_rows(sel_out_series *o, size_t width, size_t keep, int desc)
 {
-    row_ref *ord = malloc(o->nrows * sizeof *ord);
+    sel_row_ref *ord = malloc(o->nrows * sizeof *ord);
     hb_value *nv = malloc((keep + 1) * width * sizeof *nv);
     if (!ord || !nv) {
         free(ord);
@@ -628,8 +623,8 @@ static int trim_rows(sel_out_series *o, size_t width, size_t keep, int desc)
         return HB_ENOMEM;
     }
     for (size_t r = 0; r < o->nrows; r++)
-        ord[r] = (row_ref){ o->rows[r * width].v.i, r };
-    qsort(ord, o->nrows, sizeof *ord, cmp_row);
+        ord[r] = (sel_row_ref){ o->rows[r * width].v.i, r };
+    qsort(ord, o->nrows, sizeof *ord, sel_cmp_row_ref);
     size_t from = desc ? o->nrows - keep : 0;
     for (size_t k = 0; k < keep; k++)
         memcpy(&nv[k * width], &o->rows[ord[from + k].i * width], width * sizeof *nv);

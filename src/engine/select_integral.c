@@ -16,29 +16,16 @@
 
 #include "engine/select_agg_internal.h"
 
-typedef struct tpoint {
-    int64_t t;
-    size_t i;
-} tpoint;
-
-static int cmp_tpoint(const void *a, const void *b)
-{
-    const tpoint *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
 /* s's points in time order, ties in arrival order; caller frees; NULL when
  * out of memory. */
-static tpoint *by_time(const agg_state *s)
+static sel_row_ref *by_time(const agg_state *s)
 {
-    tpoint *v = malloc((s->nv ? s->nv : 1) * sizeof *v);
+    sel_row_ref *v = malloc((s->nv ? s->nv : 1) * sizeof *v);
     if (!v)
         return NULL;
     for (size_t i = 0; i < s->nv; i++)
-        v[i] = (tpoint){ s->ts[i], i };
-    qsort(v, s->nv, sizeof *v, cmp_tpoint);
+        v[i] = (sel_row_ref){ s->ts[i], i };
+    qsort(v, s->nv, sizeof *v, sel_cmp_row_ref);
     return v;
 }
 
@@ -46,7 +33,7 @@ hb_value agg_integral(const agg_col *c, const agg_state *s)
 {
     if (s->windowed)
         return s->windowed == 2 ? (hb_value){ .kind = HB_V_FLOAT, .v.f = s->fsum } : (hb_value){ .kind = HB_V_NULL };
-    tpoint *v = by_time(s);
+    sel_row_ref *v = by_time(s);
     if (!v)
         return (hb_value){ .kind = HB_V_NULL };
     double area = 0;
@@ -76,7 +63,7 @@ int agg_integral_windows(const sel_plan *p, const agg_col *c, size_t col, agg_bu
         if (!s->n)
             continue;
         is_float = s->kind != HB_V_INT && s->kind != HB_V_UINT;
-        tpoint *v = by_time(s);
+        sel_row_ref *v = by_time(s);
         if (!v)
             return HB_ENOMEM;
         for (size_t j = 0; j < s->nv; j++) {

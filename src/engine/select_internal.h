@@ -27,6 +27,14 @@ typedef struct sel_meas {
 } sel_meas;
 
 #define SEL_MAX_SUBQUERIES 64
+/* A row's time and position; sorting by sel_cmp_row_ref orders rows by
+ * time, rows of one time in their positions' order (a stable sort). */
+typedef struct sel_row_ref {
+    int64_t t;
+    size_t i;
+} sel_row_ref;
+int sel_cmp_row_ref(const void *a, const void *b);
+
 /* Hidden tag key of a subquery table's runs (select_subquery.c). */
 #define SEL_RUN_TAG "\x01"
 

@@ -57,19 +57,6 @@ typedef struct stream {
     size_t sorted_cap;
 } stream;
 
-typedef struct row_ref {
-    int64_t t;
-    size_t i;
-} row_ref;
-
-static int cmp_row(const void *a, const void *b)
-{
-    const row_ref *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
 static void group_begin(stream *so, const sel_meas *m, hb_kv *tags, size_t ntags)
 {
     so->m = m;
@@ -114,15 +101,15 @@ static int group_rows(stream *so, const sel_out_series *o, hb_err *err)
         so->full = 1;
     if (a >= b)
         return HB_OK;
-    row_ref *ord = malloc(n * sizeof *ord);
+    sel_row_ref *ord = malloc(n * sizeof *ord);
     if (!ord)
         return hb_err_set(err, HB_ENOMEM, "out of memory");
     for (size_t r = 0; r < n; r++)
-        ord[r] = (row_ref){ o->rows[r * w].v.i, r };
-    qsort(ord, n, sizeof *ord, cmp_row);
+        ord[r] = (sel_row_ref){ o->rows[r * w].v.i, r };
+    qsort(ord, n, sizeof *ord, sel_cmp_row_ref);
     if (p->desc)
         for (size_t r = 0; r < n / 2; r++) {
-            row_ref t = ord[r];
+            sel_row_ref t = ord[r];
             ord[r] = ord[n - 1 - r];
             ord[n - 1 - r] = t;
         }
