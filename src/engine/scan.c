@@ -403,8 +403,6 @@ int hb_scan_open(const hb_scan_source *src, size_t n, const char *measurement, c
         if (rc)
             goto fail;
     }
-    if (s->sums && (rc = mark_exclusive(s, err)))
-        goto fail;
     s->series_limit = opts ? opts->series_limit : 0;
     s->series_last = opts && opts->series_last;
     for (size_t i = 0; s->series_limit && i < n; i++)
@@ -619,6 +617,13 @@ int hb_scan_next(hb_scan *s, hb_scan_block *out, hb_err *err)
     hb_err e;
     hb_err_clear(&e);
     int rc = HB_OK;
+    /* which files overlap no other source matters only to summary use,
+     * known once the caller has set s->sums up (it may after opening) */
+    if (!s->excl_done) {
+        s->excl_done = 1;
+        if (s->sums && s->sums->on && (s->sums->one_bucket || s->sums->run_filter) && (rc = mark_exclusive(s, &e)))
+            goto fail;
+    }
     while (o->n < o->cap) {
         if (s->npending) {
             if ((rc = load_pending(s, &e)) < 0)

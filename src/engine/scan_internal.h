@@ -127,6 +127,7 @@ struct hb_scan {
     int failed;                /* error code once a call failed */
     hb_err fail;
     int finished;
+    int excl_done;             /* scan_src.exclusive worked out (first hb_scan_next) */
 };
 
 /* ---- helpers shared by the source files ---- */
