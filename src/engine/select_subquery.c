@@ -24,8 +24,10 @@
  * SEL_RUN_TAG (its value: the run's number, so series key order is run
  * order); the planner never shows that tag.
  *
- * The inner answer is held in memory (bounded by the statement memory cap
- * like any answer). */
+ * The inner statement computes only the columns the outer one reads
+ * (prune_fields), and only within its time range and groups; its answer
+ * is held in memory (bounded by the statement memory cap like any
+ * answer). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +98,107 @@ static int inner_stmt(const sel_plan *p, const hb_iql_select *in, hb_iql_select 
     if (aggregate && in->fill == HB_IQL_FILL_NULL)
         out->fill = HB_IQL_FILL_NONE;
     return HB_OK;
+}
+
+/* ---- columns the outer statement never reads ---- */
+
+/* Every name expression e reads into refs; 0 when e reads every column
+ * (a wildcard or regex). */
+static int collect_refs(const hb_iql_expr *e, hb_strmap *refs, int *all)
+{
+    if (!e)
+        return HB_OK;
+    switch (e->kind) {
+    case HB_IQL_EXPR_VARREF:
+        return hb_strmap_put(refs, e->u.ref.name.p, e->u.ref.name.n, (void *)1) ? HB_ENOMEM : HB_OK;
+    case HB_IQL_EXPR_WILDCARD:
+    case HB_IQL_EXPR_REGEX:
+    case HB_IQL_EXPR_DISTINCT:
+        *all = 1;
+        return HB_OK;
+    case HB_IQL_EXPR_CALL:
+        for (size_t i = 0; i < e->u.call.nargs; i++)
+            if (collect_refs(e->u.call.args[i], refs, all))
+                return HB_ENOMEM;
+        return HB_OK;
+    case HB_IQL_EXPR_BINARY:
+        return collect_refs(e->u.bin.lhs, refs, all) || collect_refs(e->u.bin.rhs, refs, all) ? HB_ENOMEM : HB_OK;
+    case HB_IQL_EXPR_PAREN: return collect_refs(e->u.paren, refs, all);
+    default: return HB_OK;
+    }
+}
+
+/* A field a pruned inner statement may lose: a name or a plain call
+ * (not one that adds columns or changes what the others mean). */
+static int prunable(const hb_iql_expr *e, int aggregate)
+{
+    while (e->kind == HB_IQL_EXPR_PAREN)
+        e = e->u.paren;
+    if (e->kind == HB_IQL_EXPR_WILDCARD || e->kind == HB_IQL_EXPR_REGEX || e->kind == HB_IQL_EXPR_DISTINCT)
+        return 0;
+    if (!aggregate)
+        return 1;
+    /* an aggregate statement's bare names ride on its selector: keep them all */
+    if (!has_call(e))
+        return 0;
+    return !(e->kind == HB_IQL_EXPR_CALL && (!strcmp(e->u.call.name.p, "top") || !strcmp(e->u.call.name.p, "bottom") ||
+                                             !strcmp(e->u.call.name.p, "distinct")));
+}
+
+/* The inner statement without the fields the outer statement never reads
+ * (in WHERE, GROUP BY or its fields): they are neither computed nor held.
+ * Left whole when the outer statement reads every column, when the inner
+ * one has a field that must stay (prunable), or when two of its column
+ * names collide (dropping one would rename the other). At least one field
+ * stays. */
+static int prune_fields(const sel_plan *p, hb_iql_select *in, hb_err *err)
+{
+    const hb_iql_select *outer = p->s;
+    hb_strmap refs, names;
+    hb_strmap_init(&refs);
+    hb_strmap_init(&names);
+    int all = 0, rc = HB_OK;
+    for (size_t i = 0; !rc && i < outer->nfields; i++)
+        rc = collect_refs(outer->fields[i].expr, &refs, &all);
+    for (size_t i = 0; !rc && i < outer->ndimensions; i++)
+        rc = collect_refs(outer->dimensions[i], &refs, &all);
+    if (!rc)
+        rc = collect_refs(outer->condition, &refs, &all);
+    int aggregate = hb_iql_fields_have_call(in->fields, in->nfields);
+    const char **fname = hb_arena_alloc(p->a, (in->nfields + 1) * sizeof *fname);
+    if (!rc && !fname)
+        rc = HB_ENOMEM;
+    for (size_t i = 0; !rc && !all && i < in->nfields; i++) {
+        const hb_iql_field *f = &in->fields[i];
+        fname[i] = f->alias.n ? f->alias.p : hb_iql_field_name(f, p->a);
+        if (!fname[i]) {
+            rc = HB_ENOMEM;
+            break;
+        }
+        if (!prunable(f->expr, aggregate) || hb_strmap_get(&names, fname[i], strlen(fname[i])) ||
+            !strcmp(fname[i], "time"))
+            all = 1;
+        else if (hb_strmap_put(&names, fname[i], strlen(fname[i]), (void *)1))
+            rc = HB_ENOMEM;
+    }
+    if (!rc && !all) {
+        hb_iql_field *kept = hb_arena_alloc(p->a, in->nfields * sizeof *kept);
+        size_t n = 0;
+        if (!kept)
+            rc = HB_ENOMEM;
+        for (size_t i = 0; !rc && i < in->nfields; i++)
+            if (hb_strmap_get(&refs, fname[i], strlen(fname[i])))
+                kept[n++] = in->fields[i];
+        if (!rc && !n)
+            kept[n++] = in->fields[0];
+        if (!rc) {
+            in->fields = kept;
+            in->nfields = n;
+        }
+    }
+    hb_strmap_free(&refs);
+    hb_strmap_free(&names);
+    return rc ? nomem(err) : HB_OK;
 }
 
 /* ---- the inner answer as write-buffer tables ---- */
@@ -285,7 +388,7 @@ int sel_subquery(sel_plan *p, const hb_iql_select *in, const hb_mt_table ***out,
         return hb_err_set(err, HB_ELIMIT, "too many subqueries in one statement");
     hb_iql_select inner;
     int rc = inner_stmt(p, in, &inner, err);
-    if (rc)
+    if (rc || (rc = prune_fields(p, &inner, err)))
         return rc;
     hb_select_env env = *p->env;
     env.sink = NULL;   /* the inner answer is read here, never streamed */

@@ -261,3 +261,27 @@ def test_query_memory_cap(make_server):
     r = s.query("SELECT count(a), median(b) FROM m GROUP BY host", db="cap")
     assert "error" not in r.text and len(r.json()["results"][0]["series"]) == 7, r.text[:500]
     assert s.query("SELECT count(a) FROM m", db="cap").json()["results"][0]["series"][0]["values"][0][1] == 20000
+
+
+def test_subquery_holds_only_the_columns_the_outer_statement_reads(make_server):
+    """An inner statement computes and holds only the columns its outer
+    statement reads: with the memory cap between the two sizes, the inner
+    answer of every column fails and the one of the read column fits."""
+    s = make_server(env={"HYPERBYTEDB__SERVER__QUERY_MAX_MEMORY_BYTES": "2000000"})
+    assert s.query("CREATE DATABASE sq").status == 200
+    t0 = 1672531200 * 10**9
+    nf, n = 16, 12000
+    lines = "".join("m,host=h%d %s %d\n" % (i % 3, ",".join("f%d=%d.5" % (k, i + k) for k in range(nf)),
+                                           t0 + i * 10**9) for i in range(n))
+    assert s.write("sq", lines).status == 204
+    every = ", ".join("f%d" % k for k in range(nf))
+    r = s.query("SELECT count(f3) FROM (SELECT * FROM m)", db="sq")
+    assert "query memory limit exceeded" in json.dumps(r.json()), r.text[:300]
+    for q in ("SELECT count(f3) FROM (SELECT %s FROM m)" % every,
+              "SELECT count(f3) FROM (SELECT %s FROM m) WHERE f3 > 0" % every,
+              "SELECT count(x) FROM (SELECT f0 AS y, f3 AS x, %s FROM m)" % ", ".join("f%d" % k for k in range(4, nf))):
+        r = s.query(q, db="sq")
+        assert r.json()["results"][0]["series"][0]["values"][0][1] == n, (q, r.text[:300])
+    # the outer WHERE and GROUP BY read columns too: they stay
+    r = s.query("SELECT count(f3) FROM (SELECT f3, f5, host FROM m) WHERE f5 < 100.5", db="sq")
+    assert r.json()["results"][0]["series"][0]["values"][0][1] == 95, r.text[:300]
