@@ -338,22 +338,25 @@ static hb_value eval_agg_expr(agg_ctx *x, agg_bucket *b, const hb_iql_expr *e, i
     }
 }
 
+/* fill(N) as influxd's typed iterators give it: the type of the call's
+ * result (kind: the result's kind where known, else the inputs'). */
 static hb_value fill_number(const sel_plan *p, const agg_col *c, hb_vkind kind)
 {
     const hb_iql_select *s = p->s;
-    /* fill(N) on a string or boolean result is Go's zero value (castToString,
+    double f = s->fill_is_int ? (double)s->fill_int : s->fill_float;
+    int64_t i = s->fill_is_int ? s->fill_int : (int64_t)s->fill_float;
+    if (c->fn == FN_COUNT || c->fn == FN_COUNT_DISTINCT)
+        return (hb_value){ .kind = HB_V_INT, .v.i = i };
+    if (c->fn == FN_MEAN || c->fn == FN_MEDIAN || c->fn == FN_STDDEV || c->fn == FN_INTEGRAL)
+        return (hb_value){ .kind = HB_V_FLOAT, .v.f = f };
+    /* on a string or boolean result: Go's zero value (castToString,
      * castToBoolean fail) */
-    if (c->fn != FN_COUNT && c->fn != FN_COUNT_DISTINCT && (kind == HB_V_STR || kind == HB_V_BOOL))
+    if (kind == HB_V_STR || kind == HB_V_BOOL)
         return kind == HB_V_STR ? (hb_value){ .kind = HB_V_STR, .v.s = { "", 0 } }
                                 : (hb_value){ .kind = HB_V_BOOL, .v.b = 0 };
-    if (s->fill_is_int) {
-        if (kind == HB_V_FLOAT || c->fn == FN_MEAN || c->fn == FN_MEDIAN || c->fn == FN_STDDEV)
-            return (hb_value){ .kind = HB_V_FLOAT, .v.f = (double)s->fill_int };
-        return (hb_value){ .kind = HB_V_INT, .v.i = s->fill_int };
-    }
-    if (kind == HB_V_INT || c->fn == FN_COUNT)
-        return (hb_value){ .kind = HB_V_INT, .v.i = (int64_t)s->fill_float };
-    return (hb_value){ .kind = HB_V_FLOAT, .v.f = s->fill_float };
+    if (kind == HB_V_FLOAT || (kind == HB_V_NULL && !s->fill_is_int))
+        return (hb_value){ .kind = HB_V_FLOAT, .v.f = f };
+    return (hb_value){ .kind = HB_V_INT, .v.i = i };
 }
 
 static int cmp_bucket(const void *a, const void *b)
@@ -546,7 +549,7 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
     }
     /* an expression over the one selector and names (max(v) - v) keeps its point's time too */
     int hidden_selector = x->sel_col >= (int)p->ncols;
-    int single_selector = ncalls == 1 && (nsel == 1 || hidden_selector) && !p->interval;
+    int single_selector = ncalls == 1 && (nsel == 1 || hidden_selector) && !p->interval && !p->joined_calls;
     if (g->nb > 1)
         qsort(g->list, g->nb, sizeof *g->list, cmp_bucket);
     /* integral() streams over the windows (select_integral.c); when it is
@@ -673,11 +676,12 @@ static int emit_group(agg_ctx *x, agg_group *g, sel_out_series *o, hb_err *err)
                     break;
                 case HB_IQL_FILL_NUMBER: {
                     hb_vkind k = prev[i + 1].kind;
-                    /* before the first value: strings and booleans known from the inputs */
+                    /* before the first value: the kind of the inputs (influxd's
+                     * iterator is typed: fill(-1) over a float field is -1.0,
+                     * which a transformation over it must see as a float) */
                     for (size_t j = 0; k == HB_V_NULL && !x->cols[i].expr && j < g->nb; j++)
                         if (g->list[j]->st[i].n) {
-                            hb_vkind in = g->list[j]->st[i].kind;
-                            k = in == HB_V_STR || in == HB_V_BOOL ? in : HB_V_NULL;
+                            k = g->list[j]->st[i].kind;
                             break;
                         }
                     v = fill_number(p, &x->cols[i], k);

@@ -183,7 +183,11 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     int have_filter = 0;
     for (size_t i = 0; i < snap->nmemtables; i++)
         hb_memtable_rdlock(snap->memtables[i]);
-    if (!m->virt && (rc = hb_store_sources(st, snap, m->db, m->rp, m->name, p->tmin, p->tmax, &src, &nsrc, err)))
+    /* data is read within [p->tmin, p->tmax], or the narrower data range
+     * of a transformation's inner statement (sel_plan.data_clip) */
+    int64_t dmin = p->data_clip && p->data_tmin > p->tmin ? p->data_tmin : p->tmin;
+    int64_t dmax = p->data_clip && p->data_tmax < p->tmax ? p->data_tmax : p->tmax;
+    if (!m->virt && (rc = hb_store_sources(st, snap, m->db, m->rp, m->name, dmin, dmax, &src, &nsrc, err)))
         goto out;
     size_t nf = 0;
     const char **fields = sel_plan_fields(p, m, &nf);
@@ -196,7 +200,7 @@ int sel_scan_measurement(sel_plan *p, const sel_meas *m, sel_row_fn fn, sel_run_
     hb_scan_summaries ssum = { .on = 0, .ctx = &gate };   /* set up once the WHERE is split */
     /* a subquery's rows are not cut by the time range again: it ran within
      * it, and its window starts may precede it (influxd keeps those rows) */
-    hb_scan_opts so = { .tmin = m->virt ? INT64_MIN : p->tmin, .tmax = m->virt ? INT64_MAX : p->tmax,
+    hb_scan_opts so = { .tmin = m->virt ? INT64_MIN : dmin, .tmax = m->virt ? INT64_MAX : dmax,
                         .fields = fields, .nfields = nf, .block_rows = 4096,
                         .series_filter = p->cond || p->only_gkey ? want_series : NULL, .series_ctx = &fctx,
                         .series_limit = raw_series_limit(p, m, nf), .series_last = p->desc,
@@ -384,6 +388,27 @@ static int merge_rows(sel_out_series *a, const sel_out_series *b, size_t width)
     return HB_OK;
 }
 
+static void reverse_refs(sel_row_ref *v, size_t n)
+{
+    for (size_t r = 0; r < n / 2; r++) {
+        sel_row_ref t = v[r];
+        v[r] = v[n - 1 - r];
+        v[n - 1 - r] = t;
+    }
+}
+
+/* A column returns several points per window (top, bottom, sample). */
+static int window_points_ascend(const sel_plan *p)
+{
+    for (size_t i = 0; p->aggregate && i < p->ncols; i++) {
+        const hb_iql_expr *e = sel_unparen(p->cols[i].expr);
+        if (e->kind == HB_IQL_EXPR_CALL && (!strcmp(e->u.call.name.p, "top") || !strcmp(e->u.call.name.p, "bottom") ||
+                                            !strcmp(e->u.call.name.p, "sample")))
+            return 1;
+    }
+    return 0;
+}
+
 int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_stmt_result *sr, hb_err *err)
 {
     const hb_iql_select *s = p->s;
@@ -475,12 +500,19 @@ int sel_emit(sel_plan *p, sel_out_series *v, size_t n, hb_query_result *res, hb_
          * other), as influxd passes them through; the others go by time */
         if (!(o->m && o->m->virt))
             qsort(order, o->nrows, sizeof *order, sel_cmp_row_ref);
-        if (p->desc)
-            for (size_t r = 0; r < o->nrows / 2; r++) {
-                sel_row_ref t = order[r];
-                order[r] = order[o->nrows - 1 - r];
-                order[o->nrows - 1 - r] = t;
-            }
+        if (p->desc) {
+            reverse_refs(order, o->nrows);
+            /* top(), bottom() and sample() return each window's points by
+             * time even under ORDER BY time DESC: only the windows go
+             * backwards (influxd sorts each window's points ascending) */
+            if (window_points_ascend(p))
+                for (size_t r = 0, e; r < o->nrows; r = e) {
+                    int64_t w = p->interval ? sel_window(p, order[r].t) : 0;
+                    for (e = r + 1; e < o->nrows && (p->interval ? sel_window(p, order[e].t) : 0) == w; e++)
+                        ;
+                    reverse_refs(order + r, e - r);
+                }
+        }
         size_t r0 = s->offset > 0 ? (size_t)s->offset : 0, r1 = o->nrows;
         if (r0 > r1)
             r0 = r1;
@@ -787,8 +819,8 @@ int hb_select_exec(const hb_select_env *env, const hb_iql_select *s, hb_query_re
     hb_u64map_init(&p.binds);
     int rc = sel_plan_build(&p, err);
     sr->tz = p.tz;   /* the encoder writes the times in tz()'s zone */
-    if (!rc && p.ncols && sel_tf_any(&p))
-        rc = sel_exec_transform(&p, res, sr, err);
+    if (!rc && p.ncols && sel_join_needed(&p))
+        rc = sel_exec_joined(&p, res, sr, err);
     else if (!rc && p.ncols && !p.aggregate && env->sink)
         rc = sel_exec_raw_stream(&p, err);   /* 1: not a shape it streams */
     else if (!rc && p.ncols)

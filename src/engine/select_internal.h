@@ -89,6 +89,16 @@ typedef struct sel_plan {
      * caller then owns them (select_transform.c) */
     struct sel_out_series **capture;
     size_t *ncapture;
+    /* set on an inner statement whose columns are joined with other
+     * calls' (select_transform.c): a lone selector among them does not
+     * give its row the point's time, as with several calls */
+    int joined_calls;
+    /* set on an inner statement of a transformation chain: its windows
+     * span [tmin, tmax] but data is read only within [data_tmin,
+     * data_tmax] (influxd widens the iterators' range once per call of a
+     * chain but the shards' range only once; see sel_tf_data_extra) */
+    int data_clip;
+    int64_t data_tmin, data_tmax;
 } sel_plan;
 
 /* ---- subqueries (select_subquery.c) ----
@@ -173,9 +183,25 @@ void sel_regex_cache_free(void);
 int sel_tf_is(const char *name);
 /* InfluxDB's argument checks of transformation call e (compile time). */
 int sel_tf_check(const sel_plan *p, const hb_iql_expr *e, hb_err *err);
-/* Some column holds a transformation. */
-int sel_tf_any(const sel_plan *p);
-int sel_exec_transform(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err);
+/* e holds a transformation call. */
+int sel_tf_contains(const hb_iql_expr *e);
+/* influxd's error for a transformation call over a string or boolean
+ * field a0 (HB_OK otherwise). */
+int sel_tf_check_input(const sel_plan *p, const hb_iql_expr *call, const hb_iql_expr *a0, hb_err *err);
+/* Intervals the windows of the chain of transformations `call` start
+ * before the range (after it, ORDER BY time DESC): one per
+ * derivative-like call. */
+int sel_tf_chain_extra(const hb_iql_expr *call);
+/* Intervals data is read before the range for any transformation of the
+ * statement (influxd's ExtraIntervals: 1, or moving_average()'s window,
+ * or a technical-analysis function's period, the largest of them). */
+int64_t sel_tf_data_extra(const sel_plan *p);
+
+/* ---- statements run as several inner statements joined by time
+ * (select_join.c): transformations, expressions over them, and sample()
+ * among other calls ---- */
+int sel_join_needed(const sel_plan *p);
+int sel_exec_joined(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err);
 
 typedef struct sel_out_series {
     const sel_meas *m;
@@ -186,6 +212,17 @@ typedef struct sel_out_series {
     size_t nrows, cap;
     uint64_t *seq;                  /* arrival order per row (stable sort) */
 } sel_out_series;
+
+/* The captured series of one inner statement (sel_plan.capture), rows
+ * sorted by time. */
+typedef struct sel_part {
+    sel_out_series *v;
+    size_t n;
+    size_t width;                   /* values per row, time first */
+} sel_part;
+/* Feed each series of t (one value column) through the transformation
+ * call e in output order; the rows are replaced by its output, ascending. */
+int sel_tf_apply(const sel_plan *p, const hb_iql_expr *e, sel_part *t, hb_err *err);
 
 int sel_exec_raw(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err);
 

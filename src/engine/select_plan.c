@@ -327,6 +327,35 @@ static int has_var(const hb_iql_expr *e)
     }
 }
 
+/* The innermost call of fn(fn2(...(x))) (e itself when its argument is
+ * not a call); NULL when e is not a call with an argument. */
+static const hb_iql_expr *innermost_call(const hb_iql_expr *e)
+{
+    if (e->kind != HB_IQL_EXPR_CALL || !e->u.call.nargs)
+        return NULL;
+    while (e->u.call.args[0]->kind == HB_IQL_EXPR_CALL && e->u.call.args[0]->u.call.nargs)
+        e = e->u.call.args[0];
+    return e;
+}
+
+/* A copy of the call chain e (innermost_call) whose innermost argument
+ * is the field `name` (arena-owned; the other arguments are shared). */
+static hb_iql_expr *clone_chain(sel_plan *p, const hb_iql_expr *e, const char *name)
+{
+    if (e->kind != HB_IQL_EXPR_CALL)
+        return varref(p, name, HB_IQL_DT_UNKNOWN);
+    hb_iql_expr *c = new_expr(p, HB_IQL_EXPR_CALL);
+    hb_iql_expr **args = hb_arena_alloc(p->a, e->u.call.nargs * sizeof *args);
+    if (!c || !args)
+        return NULL;
+    *c = *e;
+    memcpy(args, e->u.call.args, e->u.call.nargs * sizeof *args);
+    if (!(args[0] = clone_chain(p, e->u.call.args[0], name)))
+        return NULL;
+    c->u.call.args = args;
+    return c;
+}
+
 /* Expand *, *::field, *::tag, /re/, and fn(*), fn(/re/) as InfluxDB does. */
 static int expand_fields(sel_plan *p, colv *cv, hb_err *err)
 {
@@ -365,10 +394,10 @@ static int expand_fields(sel_plan *p, colv *cv, hb_err *err)
             }
             continue;
         }
-        if (e->kind == HB_IQL_EXPR_CALL && e->u.call.nargs >= 1 &&
-            (e->u.call.args[0]->kind == HB_IQL_EXPR_WILDCARD || e->u.call.args[0]->kind == HB_IQL_EXPR_REGEX)) {
-            const hb_iql_expr *arg = e->u.call.args[0];
-            const char *fname = e->u.call.name.p;
+        const hb_iql_expr *in = innermost_call(e);
+        if (in && (in->u.call.args[0]->kind == HB_IQL_EXPR_WILDCARD || in->u.call.args[0]->kind == HB_IQL_EXPR_REGEX)) {
+            const hb_iql_expr *arg = in->u.call.args[0];
+            const char *fname = in->u.call.name.p;
             if (!strcmp(fname, "distinct"))
                 return hb_err_set(err, HB_EINVAL, "expected field argument in distinct()");
             if (!strcmp(fname, "top") || !strcmp(fname, "bottom"))
@@ -382,21 +411,16 @@ static int expand_fields(sel_plan *p, colv *cv, hb_err *err)
             for (size_t k = 0; k < n; k++) {
                 if (arg->kind == HB_IQL_EXPR_REGEX && !sel_regex_match(arg, names[k].name, strlen(names[k].name)))
                     continue;
-                if (!call_takes(fn, names[k].type))
+                if (!call_takes(fname, names[k].type))
                     continue;
-                hb_iql_expr *c = new_expr(p, HB_IQL_EXPR_CALL);
-                hb_iql_expr **args = hb_arena_alloc(p->a, e->u.call.nargs * sizeof *args);
-                if (!c || !args)
+                hb_iql_expr *c = clone_chain(p, e, names[k].name);
+                if (!c)
                     return nomem(err);
-                *c = *e;
-                memcpy(args, e->u.call.args, e->u.call.nargs * sizeof *args);
-                if (!(args[0] = varref(p, names[k].name, HB_IQL_DT_UNKNOWN)))
-                    return nomem(err);
-                c->u.call.args = args;
-                char *al = hb_arena_alloc(p->a, strlen(fn) + strlen(names[k].name) + 2);
+                const char *stem = alias ? alias : fn;
+                char *al = hb_arena_alloc(p->a, strlen(stem) + strlen(names[k].name) + 2);
                 if (!al)
                     return nomem(err);
-                sprintf(al, "%s_%s", alias ? alias : fn, names[k].name);
+                sprintf(al, "%s_%s", stem, names[k].name);
                 if (push_col(p, cv, c, al, err))
                     return err->code;
             }
@@ -736,6 +760,21 @@ static int check_agg_args(const hb_iql_expr *e, hb_err *err)
     return HB_OK;
 }
 
+/* top(f, N) and bottom(f, N) with a statement LIMIT below N (influxd's
+ * compileTopBottom; the other argument errors come when the call is
+ * planned, select_reduce.c). */
+static int check_top_limit(const sel_plan *p, const hb_iql_expr *e, hb_err *err)
+{
+    const char *n = e->u.call.name.p;
+    if ((strcmp(n, "top") && strcmp(n, "bottom")) || e->u.call.nargs < 2 || p->s->limit <= 0)
+        return HB_OK;
+    const hb_iql_expr *k = e->u.call.args[e->u.call.nargs - 1];
+    if (k->kind == HB_IQL_EXPR_INTEGER && k->u.i > p->s->limit)
+        return hb_err_set(err, HB_EINVAL, "limit (%lld) in %s function can not be larger than the LIMIT (%lld) in the "
+                          "select statement", (long long)k->u.i, n, (long long)p->s->limit);
+    return HB_OK;
+}
+
 /* Unknown functions are an error; any call that is not row-wise math
  * makes the query an aggregate one. */
 static int check_calls(sel_plan *p, const hb_iql_expr *e, hb_err *err)
@@ -754,6 +793,8 @@ static int check_calls(sel_plan *p, const hb_iql_expr *e, hb_err *err)
             p->aggregate = 1;
             int rc = sel_tf_is(n) ? sel_tf_check(p, e, err) : check_agg_args(e, err);
             if (rc)
+                return rc;
+            if ((rc = check_top_limit(p, e, err)))
                 return rc;
         }
         for (size_t i = 0; i < e->u.call.nargs; i++) {

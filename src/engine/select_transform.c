@@ -4,16 +4,12 @@
  * engine/holtwinters.h), as influxd 1.x answers them.
  *
  * influxd builds one iterator per call: a transformation reads its
- * argument (a raw field, or an aggregate under GROUP BY time) as one
- * stream per output series (measurement and group: the points of all its
- * series merged by time) and emits its points; the columns are then joined
- * by time. So does this: each transformation column runs as its own inner
- * statement (the argument as the only column, no LIMIT/OFFSET), its
- * series are captured before output (sel_plan.capture), fed through
- * engine/transform.h in output order, and the columns that are not
- * transformations run together as one more inner statement; the results
- * are joined per series by time and emitted with the statement's
- * ORDER BY, LIMIT and OFFSET.
+ * argument (a raw field, an aggregate under GROUP BY time, or another
+ * transformation) as one stream per output series (measurement and group:
+ * the points of all its series merged by time) and emits its points; the
+ * columns are then joined by time. This file holds the functions, their
+ * argument checks and the application of one call to captured series;
+ * engine/select_join.c runs the inner statements and joins them.
  *
  * influxd's details kept: under GROUP BY time the argument is read from
  * one interval before the range (ORDER BY time DESC: after it) for every
@@ -246,155 +242,26 @@ int sel_tf_check(const sel_plan *p, const hb_iql_expr *e, hb_err *err)
 
 /* ---- execution ---- */
 
-static int contains_tf(const hb_iql_expr *e)
+int sel_tf_contains(const hb_iql_expr *e)
 {
     switch (e->kind) {
     case HB_IQL_EXPR_CALL:
         if (sel_tf_is(e->u.call.name.p))
             return 1;
         for (size_t i = 0; i < e->u.call.nargs; i++)
-            if (contains_tf(e->u.call.args[i]))
+            if (sel_tf_contains(e->u.call.args[i]))
                 return 1;
         return 0;
-    case HB_IQL_EXPR_BINARY: return contains_tf(e->u.bin.lhs) || contains_tf(e->u.bin.rhs);
-    case HB_IQL_EXPR_PAREN: return contains_tf(e->u.paren);
+    case HB_IQL_EXPR_BINARY: return sel_tf_contains(e->u.bin.lhs) || sel_tf_contains(e->u.bin.rhs);
+    case HB_IQL_EXPR_PAREN: return sel_tf_contains(e->u.paren);
     default: return 0;
     }
 }
 
-/* A field or tag outside any aggregate (InfluxDB's auxiliary fields). */
-static int has_aux(const hb_iql_expr *e)
-{
-    size_t lo, hi;
-    switch (e->kind) {
-    case HB_IQL_EXPR_VARREF:
-    case HB_IQL_EXPR_WILDCARD:
-    case HB_IQL_EXPR_REGEX: return 1;
-    case HB_IQL_EXPR_CALL:
-        if (!sel_math_fn(e->u.call.name.p, &lo, &hi))
-            return 0;
-        for (size_t i = 0; i < e->u.call.nargs; i++)
-            if (has_aux(e->u.call.args[i]))
-                return 1;
-        return 0;
-    case HB_IQL_EXPR_BINARY: return has_aux(e->u.bin.lhs) || has_aux(e->u.bin.rhs);
-    case HB_IQL_EXPR_PAREN: return has_aux(e->u.paren);
-    default: return 0;
-    }
-}
-
-int sel_tf_any(const sel_plan *p)
-{
-    for (size_t i = 0; i < p->ncols; i++)
-        if (contains_tf(p->cols[i].expr))
-            return 1;
-    return 0;
-}
-
-/* The captured answer of one inner statement. */
-typedef struct tf_part {
-    sel_out_series *v;
-    size_t n;
-    size_t width;           /* values per row, time first */
-} tf_part;
-
-static void part_free(tf_part *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        free(t->v[i].rows);
-    free(t->v);
-    t->v = NULL;
-    t->n = 0;
-}
-
-typedef struct row_ix {
-    int64_t t;
-    size_t i;
-} row_ix;
-
-static int cmp_row_ix(const void *a, const void *b)
-{
-    const row_ix *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return (x->i > y->i) - (x->i < y->i);
-}
-
-/* Rows of o sorted by time (stable), in place. */
-static int sort_rows(sel_out_series *o, size_t width)
-{
-    if (o->nrows < 2)
-        return HB_OK;
-    row_ix *ix = malloc(o->nrows * sizeof *ix);
-    hb_value *nr = malloc(o->nrows * width * sizeof *nr);
-    if (!ix || !nr) {
-        free(ix);
-        free(nr);
-        return HB_ENOMEM;
-    }
-    for (size_t r = 0; r < o->nrows; r++)
-        ix[r] = (row_ix){ o->rows[r * width].v.i, r };
-    qsort(ix, o->nrows, sizeof *ix, cmp_row_ix);
-    for (size_t r = 0; r < o->nrows; r++)
-        memcpy(&nr[r * width], &o->rows[ix[r].i * width], width * sizeof *nr);
-    free(ix);
-    free(o->rows);
-    o->rows = nr;
-    o->cap = o->nrows;
-    return HB_OK;
-}
-
-/* Run p with its columns replaced by cols[0..ncols) (aggregate or raw),
- * the time range widened by `extra` intervals, no LIMIT/OFFSET, and
- * capture its series, rows sorted by time. */
-static int run_inner(sel_plan *p, sel_col *cols, size_t ncols, int extra, hb_query_result *res,
-                     hb_stmt_result *sr, tf_part *out, hb_err *err)
-{
-    sel_plan saved = *p;
-    hb_iql_select s2 = *p->s;
-    s2.limit = s2.offset = s2.slimit = s2.soffset = 0;
-    p->s = &s2;
-    p->cols = cols;
-    p->ncols = ncols;
-    p->aggregate = 0;
-    for (size_t i = 0; i < ncols; i++)
-        if (cols[i].is_call)
-            p->aggregate = 1;
-    if (extra && p->interval) {
-        if (!p->desc) {
-            if (p->has_tmin && p->tmin > SEL_MIN_TIME + p->interval)
-                p->tmin -= p->interval;
-        } else {
-            int64_t hi = p->has_tmax ? p->tmax : p->env->now;
-            p->tmax = hi <= SEL_MAX_TIME - p->interval ? hi + p->interval : SEL_MAX_TIME;
-            p->has_tmax = 1;
-        }
-    }
-    p->capture = &out->v;
-    p->ncapture = &out->n;
-    int rc = p->aggregate ? sel_exec_agg(p, res, sr, err) : sel_exec_raw(p, res, sr, err);
-    /* keep what the run changed in the shared state (snapshot, bindings, memory) */
-    p->s = saved.s;
-    p->cols = saved.cols;
-    p->ncols = saved.ncols;
-    p->aggregate = saved.aggregate;
-    p->tmin = saved.tmin;
-    p->tmax = saved.tmax;
-    p->has_tmin = saved.has_tmin;
-    p->has_tmax = saved.has_tmax;
-    p->capture = NULL;
-    p->ncapture = NULL;
-    out->width = 1 + ncols;
-    for (size_t i = 0; !rc && i < out->n; i++)
-        if (sort_rows(&out->v[i], out->width))
-            rc = hb_err_set(err, HB_ENOMEM, "out of memory");
-    return rc;
-}
-
-/* The technical-analysis form of apply_tf: every numeric value is fed,
+/* The technical-analysis form of sel_tf_apply: every numeric value is fed,
  * same-time points included (influxd's reducers do not skip them); a NaN
  * output (0/0 in RSI, CMO, TRIX) is a null, as influxd answers it. */
-static int apply_ta(const sel_plan *p, const hb_iql_expr *e, hb_ta_kind kind, tf_part *t, hb_err *err)
+static int apply_ta(const sel_plan *p, const hb_iql_expr *e, hb_ta_kind kind, sel_part *t, hb_err *err)
 {
     const hb_iql_expr *const *args = (const hb_iql_expr *const *)e->u.call.args;
     size_t na = e->u.call.nargs;
@@ -432,7 +299,7 @@ static int apply_ta(const sel_plan *p, const hb_iql_expr *e, hb_ta_kind kind, tf
                 continue;
             if (!hb_ta_push(&ta, x, &y))
                 continue;
-            size_t at = p->desc ? o->nrows - 1 - w : w;   /* as in apply_tf */
+            size_t at = p->desc ? o->nrows - 1 - w : w;   /* as in sel_tf_apply */
             o->rows[at * 2] = o->rows[r * 2];
             o->rows[at * 2 + 1] = isnan(y) ? (hb_value){ .kind = HB_V_NULL } : (hb_value){ .kind = HB_V_FLOAT, .v.f = y };
             w++;
@@ -449,7 +316,7 @@ static int apply_ta(const sel_plan *p, const hb_iql_expr *e, hb_ta_kind kind, tf
  * out); the rows are replaced by the forecast. influxd reads the series
  * in output order: descending, its first point is after its last and it
  * answers nothing. */
-static int apply_hw(const sel_plan *p, const hb_iql_expr *e, int fit, tf_part *t, hb_err *err)
+static int apply_hw(const sel_plan *p, const hb_iql_expr *e, int fit, sel_part *t, hb_err *err)
 {
     int64_t h = e->u.call.args[1]->u.i, m = e->u.call.args[2]->u.i;
     for (size_t k = 0; k < t->n; k++) {
@@ -500,7 +367,7 @@ static int apply_hw(const sel_plan *p, const hb_iql_expr *e, int fit, tf_part *t
 
 /* Feed each series of t (one value column) through the transformation of
  * call e, in output order; the rows are replaced by its output, ascending. */
-static int apply_tf(const sel_plan *p, const hb_iql_expr *e, tf_part *t, hb_err *err)
+int sel_tf_apply(const sel_plan *p, const hb_iql_expr *e, sel_part *t, hb_err *err)
 {
     const tf_name *nm = tf_lookup(e->u.call.name.p);
     if (nm->kind == TF_HW || nm->kind == TF_HW_FIT)
@@ -541,90 +408,11 @@ static int apply_tf(const sel_plan *p, const hb_iql_expr *e, tf_part *t, hb_err 
     return HB_OK;
 }
 
-typedef struct tf_job {
-    const hb_iql_expr *call;    /* NULL: the plain columns */
-    size_t *colix;              /* output column of each value column */
-    size_t ncol;
-    tf_part part;
-} tf_job;
-
-static int same_series(const sel_out_series *a, const sel_out_series *b)
-{
-    return !strcmp(a->m->name, b->m->name) && !strcmp(a->gkey, b->gkey);
-}
-
-/* Join the jobs' series by (measurement, group), rows by time. */
-static int join(sel_plan *p, tf_job *jobs, size_t nj, sel_out_series **outv, size_t *outn, hb_err *err)
-{
-    size_t width = 1 + p->ncols, n = 0, cap = 0;
-    sel_out_series *v = NULL;
-    for (size_t j = 0; j < nj; j++)
-        for (size_t k = 0; k < jobs[j].part.n; k++) {
-            sel_out_series *src = &jobs[j].part.v[k];
-            if (!src->nrows)
-                continue;
-            size_t d = 0;
-            while (d < n && !same_series(&v[d], src))
-                d++;
-            if (d == n) {
-                if (n == cap) {
-                    size_t nc = cap ? cap * 2 : 8;
-                    sel_out_series *nv = realloc(v, nc * sizeof *nv);
-                    if (!nv)
-                        goto nomem;
-                    v = nv;
-                    cap = nc;
-                }
-                memset(&v[n], 0, sizeof v[n]);
-                v[n].m = src->m;
-                v[n].gkey = src->gkey;
-                v[n].tags = src->tags;
-                v[n].ntags = src->ntags;
-                n++;
-            }
-            /* merge src's rows into v[d] by time */
-            sel_out_series *o = &v[d];
-            size_t sw = jobs[j].part.width;
-            hb_value *nr = malloc((o->nrows + src->nrows) * width * sizeof *nr);
-            if (!nr)
-                goto nomem;
-            size_t a = 0, b = 0, w = 0;
-            while (a < o->nrows || b < src->nrows) {
-                hb_value *row = &nr[w * width];
-                int64_t ta = a < o->nrows ? o->rows[a * width].v.i : 0, tb = b < src->nrows ? src->rows[b * sw].v.i : 0;
-                int take_a = a < o->nrows && (b >= src->nrows || ta <= tb);
-                int take_b = b < src->nrows && (a >= o->nrows || tb <= ta);
-                if (take_a)
-                    memcpy(row, &o->rows[a++ * width], width * sizeof *row);
-                else
-                    for (size_t c = 0; c < width; c++)
-                        row[c] = (hb_value){ .kind = HB_V_NULL };
-                if (take_b) {
-                    row[0] = src->rows[b * sw];
-                    for (size_t c = 0; c < jobs[j].ncol; c++)
-                        row[1 + jobs[j].colix[c]] = src->rows[b * sw + 1 + c];
-                    b++;
-                }
-                w++;
-            }
-            free(o->rows);
-            o->rows = nr;
-            o->nrows = o->cap = w;
-        }
-    *outv = v;
-    *outn = n;
-    return HB_OK;
-nomem:
-    for (size_t i = 0; i < n; i++)
-        free(v[i].rows);
-    free(v);
-    return hb_err_set(err, HB_ENOMEM, "out of memory");
-}
-
 /* influxd builds no transformation over a raw string or boolean field
  * (elapsed() takes any): its error names the iterator it got. */
-static int check_input_type(const sel_plan *p, const tf_name *nm, const hb_iql_expr *a0, hb_err *err)
+int sel_tf_check_input(const sel_plan *p, const hb_iql_expr *call, const hb_iql_expr *a0, hb_err *err)
 {
+    const tf_name *nm = tf_lookup(call->u.call.name.p);
     if (nm->kind == HB_TF_ELAPSED || a0->kind != HB_IQL_EXPR_VARREF)
         return HB_OK;
     for (size_t m = 0; m < p->nmeas; m++)
@@ -651,103 +439,52 @@ static int check_input_type(const sel_plan *p, const tf_name *nm, const hb_iql_e
     return HB_OK;
 }
 
-int sel_exec_transform(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_err *err)
+/* influxd builds each call's iterator with its range widened by one
+ * interval (ORDER BY time DESC: its end), over the range its caller was
+ * given: a chain of calls widens once per derivative-like call. */
+int sel_tf_chain_extra(const hb_iql_expr *call)
 {
-    int rc = HB_OK;
-    int aux = 0;
-    for (size_t i = 0; i < p->ncols; i++)
-        aux |= has_aux(p->cols[i].expr);
-    if (aux)
-        return hb_err_set(err, HB_EINVAL, "mixing aggregate and non-aggregate queries is not supported");
-    tf_job *jobs = calloc(p->ncols + 1, sizeof *jobs);
-    size_t *ix = calloc(p->ncols + 1, sizeof *ix);
-    sel_col *cols = calloc(p->ncols + 1, sizeof *cols);
-    sel_out_series *v = NULL;
-    size_t nv = 0, nj = 0, nplain = 0;
-    if (!jobs || !ix || !cols) {
-        rc = hb_err_set(err, HB_ENOMEM, "out of memory");
-        goto out;
+    int widening = 0;
+    for (const hb_iql_expr *e = call; e->kind == HB_IQL_EXPR_CALL && sel_tf_is(e->u.call.name.p);
+         e = sel_unparen(e->u.call.args[0]))
+        widening += tf_lookup(e->u.call.name.p)->extra;
+    return widening;
+}
+
+static int64_t expr_data_extra(const hb_iql_expr *e)
+{
+    e = sel_unparen(e);
+    if (e->kind == HB_IQL_EXPR_BINARY) {
+        int64_t a = expr_data_extra(e->u.bin.lhs), b = expr_data_extra(e->u.bin.rhs);
+        return a > b ? a : b;
     }
+    if (e->kind != HB_IQL_EXPR_CALL)
+        return 0;
+    int64_t x = 0;
+    const tf_name *nm = tf_lookup(e->u.call.name.p);
+    if (nm && nm->extra) {
+        x = 1;
+        /* moving_average(f, N) and the technical-analysis functions'
+         * period: influxd's compiler keeps the largest */
+        if ((nm->kind == HB_TF_MOVING_AVERAGE || nm->kind >= TF_TA) && e->u.call.nargs >= 2 &&
+            e->u.call.args[1]->kind == HB_IQL_EXPR_INTEGER && e->u.call.args[1]->u.i > x)
+            x = e->u.call.args[1]->u.i;
+    }
+    for (size_t i = 0; i < e->u.call.nargs; i++) {
+        int64_t a = expr_data_extra(e->u.call.args[i]);
+        if (a > x)
+            x = a;
+    }
+    return x;
+}
+
+int64_t sel_tf_data_extra(const sel_plan *p)
+{
+    int64_t x = 0;
     for (size_t i = 0; i < p->ncols; i++) {
-        const hb_iql_expr *e = sel_unparen(p->cols[i].expr);
-        if (!contains_tf(e)) {
-            ix[nplain] = i;
-            cols[p->ncols - nplain] = p->cols[i];   /* plain columns fill cols from the end */
-            nplain++;
-            continue;
-        }
-        if (e->kind != HB_IQL_EXPR_CALL || !sel_tf_is(e->u.call.name.p)) {
-            rc = hb_err_set(err, HB_EUNSUPP, "expressions over transformations are not implemented yet");
-            goto out;
-        }
-        const tf_name *nm = tf_lookup(e->u.call.name.p);
-        const hb_iql_expr *a0 = e->u.call.args[0];
-        if (contains_tf(a0)) {
-            rc = hb_err_set(err, HB_EUNSUPP, "function %s() is not implemented yet", a0->u.call.name.p);
-            goto out;
-        }
-        if ((rc = check_input_type(p, nm, a0, err)))
-            goto out;
-        tf_job *j = &jobs[nj++];
-        j->call = e;
-        j->colix = &ix[p->ncols];   /* placeholder, set below */
-        j->ncol = 1;
+        int64_t a = expr_data_extra(p->cols[i].expr);
+        if (a > x)
+            x = a;
     }
-    /* transformation jobs: their argument as the only column */
-    for (size_t k = 0, i = 0; k < nj; k++) {
-        while (!contains_tf(sel_unparen(p->cols[i].expr)))
-            i++;
-        tf_job *j = &jobs[k];
-        sel_col c = p->cols[i];
-        c.expr = (hb_iql_expr *)j->call->u.call.args[0];
-        size_t lo, hi;
-        c.is_call = c.expr->kind == HB_IQL_EXPR_CALL && !sel_math_fn(c.expr->u.call.name.p, &lo, &hi);
-        cols[k] = c;
-        j->colix = malloc(sizeof *j->colix);
-        if (!j->colix) {
-            rc = hb_err_set(err, HB_ENOMEM, "out of memory");
-            goto out;
-        }
-        j->colix[0] = i;
-        const tf_name *nm = tf_lookup(j->call->u.call.name.p);
-        if ((rc = run_inner(p, &cols[k], 1, nm->extra, res, sr, &j->part, err)) ||
-            (rc = apply_tf(p, j->call, &j->part, err)))
-            goto out;
-        i++;
-    }
-    if (nplain) {
-        tf_job *j = &jobs[nj++];
-        j->colix = malloc(nplain * sizeof *j->colix);
-        sel_col *pc = malloc(nplain * sizeof *pc);
-        if (!j->colix || !pc) {
-            free(pc);
-            rc = hb_err_set(err, HB_ENOMEM, "out of memory");
-            goto out;
-        }
-        for (size_t k = 0; k < nplain; k++) {
-            j->colix[k] = ix[k];
-            pc[k] = cols[p->ncols - k];
-        }
-        j->ncol = nplain;
-        rc = run_inner(p, pc, nplain, 0, res, sr, &j->part, err);
-        free(pc);
-        if (rc)
-            goto out;
-    }
-    if ((rc = join(p, jobs, nj, &v, &nv, err)))
-        goto out;
-    rc = sel_emit(p, v, nv, res, sr, err);
-out:
-    for (size_t i = 0; i < nv; i++)
-        free(v[i].rows);
-    free(v);
-    for (size_t k = 0; jobs && k < nj; k++) {
-        if (jobs[k].colix != &ix[p->ncols])
-            free(jobs[k].colix);
-        part_free(&jobs[k].part);
-    }
-    free(jobs);
-    free(ix);
-    free(cols);
-    return rc;
+    return x;
 }
