@@ -87,7 +87,8 @@ typedef struct hb_http_opts {
 
 /* Starts listening; returns the server (owned by the caller: hb_http_stop). */
 int hb_http_start(const hb_http_opts *opts, struct hb_services *svc, hb_http_server **out, hb_err *err);
-/* Stop accepting connections, wait up to grace_ms for in-flight requests, stop. */
+/* Refuse new connections (closed as soon as accepted), wait up to grace_ms
+ * for the requests in flight, stop. */
 void hb_http_stop(hb_http_server *srv, int grace_ms);
 
 #endif

@@ -23,6 +23,7 @@ struct hb_http_server {
     hb_services *svc;
     size_t max_body_bytes;
     atomic_int in_flight;   /* requests accepted and not yet completed */
+    atomic_int stopping;    /* hb_http_stop began: new connections are refused */
 };
 
 typedef struct route {
@@ -341,6 +342,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
+/* The accept policy: once hb_http_stop began, a new connection is closed
+ * as soon as it is accepted. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    hb_http_server *srv = cls;
+    (void)addr;
+    (void)addrlen;
+    return atomic_load(&srv->stopping) ? MHD_NO : MHD_YES;
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[1024];
@@ -373,7 +384,7 @@ int hb_http_start(const hb_http_opts *opts, hb_services *svc, hb_http_server **o
     srv->svc = svc;
     srv->max_body_bytes = opts->max_body_bytes;
     srv->daemon = MHD_start_daemon(
-        flags, (uint16_t)opts->port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        flags, (uint16_t)opts->port, on_accept, srv, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, opts->threads, MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
@@ -394,9 +405,16 @@ void hb_http_stop(hb_http_server *srv, int grace_ms)
 {
     if (!srv)
         return;
-    MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    /* No MHD_quiesce_daemon here: with a thread pool in epoll mode it takes
+     * the listening socket out of every worker's epoll set from this thread
+     * while a worker that is awake (a connection just closed, a client just
+     * connected) sees the quiesced flag and takes it out too. Whichever
+     * comes second gets ENOENT, which libmicrohttpd (0.9.75 and later)
+     * treats as fatal: "Failed to remove listen FD from epoll set" and
+     * abort(), an intermittent SIGABRT on SIGTERM. The accept policy refuses
+     * new connections instead, without touching MHD's epoll sets; the
+     * listening socket closes in MHD_stop_daemon. */
+    atomic_store(&srv->stopping, 1);
     /* let requests that are being read or handled finish and be answered */
     for (int waited = 0; waited < grace_ms && atomic_load(&srv->in_flight) > 0; waited += 10)
         usleep(10 * 1000);
