@@ -122,6 +122,66 @@ def test_drop_database_and_policy_delete_their_files(make_server):
     assert s.export("d1") == []
 
 
+def test_drop_and_recreate_while_flushing_compacting_and_reading(make_server):
+    """DROP DATABASE / DROP RETENTION POLICY and their re-creation over and
+    over while writers, readers, flushes and compactions (1 s intervals) run
+    against the same databases: nothing of another database is lost, a
+    re-created database starts empty, and SIGTERM stops the server cleanly."""
+    random.seed(os.getpid())
+    s = make_server(env=dict(FAST, HYPERBYTEDB__COMPACTION__MIN_FILES="2"))
+    for db in ("steady", "churn"):
+        assert s.query("CREATE DATABASE %s" % db).status == 200
+    acked = []
+    stop = threading.Event()
+    threads = run_writers(s, "steady", acked, stop, 0, nwriters=2)
+
+    def churn_writer():
+        i = 0
+        while not stop.is_set():
+            for rp in ("autogen", "tmp"):
+                body = "".join("c,k=%d v=%d %d\n" % (j % 7, j, BASE + (i * 50 + j) * 10**9) for j in range(50))
+                request(s.base, "POST", "/write", {"db": "churn", "rp": rp}, body.encode())
+            i += 1
+
+    failures = []
+
+    def reader():
+        while not stop.is_set():
+            for q in ("SELECT count(v) FROM c", "SELECT max(v) FROM c GROUP BY k", "SELECT * FROM c LIMIT 5"):
+                r = s.query(q, db="churn")
+                if r.status != 200:
+                    failures.append(r)
+
+    extra = [threading.Thread(target=f) for f in (churn_writer, reader)]
+    for t in extra:
+        t.start()
+    try:
+        for _ in range(12):
+            time.sleep(random.uniform(0.2, 1.2))   # spans flushes and compactions
+            assert s.query('CREATE RETENTION POLICY "tmp" ON churn DURATION 0s REPLICATION 1').status == 200
+            time.sleep(random.uniform(0.0, 0.5))
+            assert s.query('DROP RETENTION POLICY "tmp" ON churn').status == 200
+            assert s.query("DROP DATABASE churn").status == 200
+            assert s.query("CREATE DATABASE churn").status == 200
+    finally:
+        stop.set()
+        for t in threads + extra:
+            t.join()
+    assert len(acked) > 10, "the writers did not get going"
+    assert not failures, failures[:3]
+    assert s.query("DROP DATABASE churn").status == 200
+    assert s.query("CREATE DATABASE churn").status == 200
+    assert s.write("churn", "m v=1 1\n").status == 204
+    check_exactly_once(raw_export(s, "steady"), acked, 200)
+    assert s.export("churn") == ["m v=1 1"]
+    assert s.stop() == 0
+    assert "shut down cleanly" in s.read_log()
+    s.start()
+    assert s.export("churn") == ["m v=1 1"]
+    check_exactly_once(raw_export(s, "steady"), acked, 200)
+    assert s.stop() == 0
+
+
 def test_retention_deletes_expired_files(make_server):
     s = make_server(env=dict(FAST, HYPERBYTEDB__RETENTION__CHECK_INTERVAL_SECS="1"))
     assert s.query("CREATE DATABASE rt WITH DURATION 2h").status == 200
