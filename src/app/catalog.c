@@ -17,6 +17,9 @@
  *                                  (0xffffffff = every series), then per series u32 length +
  *                                  canonical series key; {id} 16 hex digits
  *   tomb_next_id                   next tombstone id, decimal (addition)
+ *   cq:{db}:{name}, cqrun:{db}:{name}, cq_next_id
+ *                                  continuous queries and their run state (app/cq.h owns
+ *                                  these keys; DROP DATABASE deletes a database's here)
  *
  * DROP SERIES, DROP MEASUREMENT and DELETE (app/delete.c) remove series
  * ("series:", "rpseries:"), the tag values and keys no remaining series
@@ -897,7 +900,7 @@ out:
 
 int hb_catalog_drop_database(hb_catalog *c, const char *name, hb_err *err)
 {
-    static const char *const kinds[] = { "meas", "tag_val", "series", "rpfields", "rpseries" };
+    static const char *const kinds[] = { "meas", "tag_val", "series", "rpfields", "rpseries", "cq", "cqrun" };
     int rc = HB_OK;
     hb_buf key;
     hb_buf_init(&key, 0);

@@ -65,6 +65,9 @@ static const keydef keys[] = {
     { "compaction", "min_files", K_INT, OFF(compaction.min_files), 0, 2, 1000000, NULL },
     { "compaction", "enabled", K_BOOL, OFF(compaction.enabled), 0, 0, 1, NULL },
     { "retention", "check_interval_secs", K_INT, OFF(retention.check_interval_secs), 0, 1, YEAR_SECS, NULL },
+    { "continuous_queries", "enabled", K_BOOL, OFF(continuous_queries.enabled), 0, 0, 1, NULL },
+    { "continuous_queries", "run_interval_secs", K_INT, OFF(continuous_queries.run_interval_secs), 0, 1, YEAR_SECS,
+      NULL },
     { "auth", "enabled", K_BOOL, OFF(auth.enabled), 0, 0, 1, NULL },
     { "logging", "level", K_STR, OFF(logging.level), SZ(logging.level), 1, 0, level_names },
     { "logging", "format", K_STR, OFF(logging.format), SZ(logging.format), 1, 0, format_names },
@@ -99,6 +102,8 @@ void hb_config_defaults(hb_config *cfg)
     cfg->compaction.min_files = 2;
     cfg->compaction.enabled = 1;
     cfg->retention.check_interval_secs = 1800;
+    cfg->continuous_queries.enabled = 1;
+    cfg->continuous_queries.run_interval_secs = 1;
     cfg->auth.enabled = 0;
     strcpy(cfg->logging.level, "info");
     strcpy(cfg->logging.format, "text");

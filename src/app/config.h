@@ -52,6 +52,10 @@ typedef struct hb_config {
         int check_interval_secs;       /* 1800 */
     } retention;
     struct {
+        int enabled;                   /* true */
+        int run_interval_secs;         /* 1: how often the scheduler looks for due windows */
+    } continuous_queries;
+    struct {
         int enabled;                   /* false */
     } auth;
     struct {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/cq.h"
 #include "app/delete.h"
 #include "app/select_into.h"
 #include "app/services.h"
@@ -298,10 +299,30 @@ static int is_write_statement(hb_iql_stmt_kind k)
     case HB_IQL_STMT_DROP_RETENTION_POLICY:
     case HB_IQL_STMT_DROP_SERIES:   /* DELETE gets no warning in influxd 1.6 */
     case HB_IQL_STMT_DROP_MEASUREMENT:
-        return 1;
+    case HB_IQL_STMT_DROP_CONTINUOUS_QUERY:
+        return 1;   /* CREATE CONTINUOUS QUERY warns with its normalized text (exec_create_cq) */
     default:
         return 0;
     }
+}
+
+/* app/cq.c; on GET, influxd's warning quotes the normalized statement */
+static int exec_create_cq(exec_ctx *x, const hb_iql_stmt *st)
+{
+    hb_services *svc = x->qs->svc;
+    const char *text = NULL;
+    int rc = hb_cq_create(svc->cqs, (hb_iql_stmt *)st, x->req->db, x->req->rp, &x->res->arena,
+                          svc->clock.now_ns(svc->clock.self), &text, &x->err);
+    if (!rc && x->req->read_only) {
+        hb_buf b;
+        hb_buf_init(&b, 0);
+        hb_buf_puts(&b, "deprecated use of '");
+        hb_buf_puts(&b, text);
+        hb_buf_puts(&b, "' in a read only context, please use a POST request instead");
+        hb_result_add_message(x->res, x->sr, "warning", hb_buf_cstr(&b));
+        hb_buf_free(&b);
+    }
+    return rc;
 }
 
 static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
@@ -314,6 +335,10 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
     case HB_IQL_STMT_ALTER_RETENTION_POLICY: return exec_alter_rp(x, st);
     case HB_IQL_STMT_DROP_RETENTION_POLICY: return exec_drop_rp(x, st);
     case HB_IQL_STMT_SHOW_RETENTION_POLICIES: return exec_show_rps(x, st);
+    case HB_IQL_STMT_CREATE_CONTINUOUS_QUERY: return exec_create_cq(x, st);
+    case HB_IQL_STMT_DROP_CONTINUOUS_QUERY:
+        return hb_cq_drop(x->qs->svc->cqs, dupstr(x->res, st->u.on.database), dupstr(x->res, st->u.on.name), &x->err);
+    case HB_IQL_STMT_SHOW_CONTINUOUS_QUERIES: return hb_cq_show(x->qs->svc->cqs, x->res, x->sr, &x->err);
     case HB_IQL_STMT_DELETE_SERIES:
     case HB_IQL_STMT_DROP_SERIES:
     case HB_IQL_STMT_DROP_MEASUREMENT: {   /* app/delete.c */

@@ -5,6 +5,8 @@
 
 #include "app/catalog.h"
 #include "app/config.h"
+#include "app/cq.h"
+#include "app/cq_scheduler.h"
 #include "app/ingest.h"
 #include "app/compact.h"
 #include "app/file_registry.h"
@@ -35,6 +37,9 @@ typedef struct hb_services {
     hb_flusher flusher;
     hb_compactor compactor;
     hb_ticker flush_ticker, compact_ticker, retention_ticker;
+    hb_cq_store *cqs;              /* continuous-query definitions (app/cq.h) */
+    hb_cq_scheduler cq_sched;      /* and their scheduler, on cq_ticker */
+    hb_ticker cq_ticker;
     struct hb_query_service *query;
     struct hb_workers *workers;    /* query scans decode files in parallel on these */
 } hb_services;

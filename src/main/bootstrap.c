@@ -14,6 +14,7 @@
 #include "adapters/meta_rocksdb.h"
 #include "adapters/storage_local.h"
 #include "adapters/wal_file.h"
+#include "app/cq_run.h"
 #include "app/query_service.h"
 #include "app/retention.h"
 #include "base/log.h"
@@ -81,6 +82,14 @@ static void retention_tick(void *ctx)
     hb_err err;
     if (hb_retention_run(&svc->store, svc->clock.now_ns(svc->clock.self), NULL, &err))
         hb_log_error("retention check failed (retried at the next interval): %s", err.msg);
+}
+
+static void cq_tick(void *ctx)
+{
+    hb_services *svc = ctx;
+    hb_err err;
+    if (hb_cq_scheduler_tick(&svc->cq_sched, NULL, &err))
+        hb_log_error("continuous queries: check failed (retried at the next interval): %s", err.msg);
 }
 
 static void want_flush(void *ctx)
@@ -156,6 +165,8 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
         goto fail;
     if ((rc = hb_tombs_open(&svc->meta, &svc->tombs, err)))
         goto fail;
+    if ((rc = hb_cq_store_open(&svc->meta, svc->catalog, &svc->cqs, err)))
+        goto fail;
     svc->memset = hb_memset_new();
     if (!svc->memset) {
         rc = hb_err_set(err, HB_ENOMEM, "out of memory");
@@ -225,6 +236,12 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
     }
     if ((rc = hb_query_service_new(svc, &svc->query, err)))
         goto fail;
+    hb_cq_scheduler_init(&svc->cq_sched, svc->cqs, svc->clock, hb_cq_run_select, svc);
+    if (c->continuous_queries.enabled &&
+        hb_ticker_start(&svc->cq_ticker, (int64_t)c->continuous_queries.run_interval_secs * 1000, cq_tick, svc)) {
+        rc = hb_err_set(err, HB_EIO, "cannot start the continuous query service");
+        goto fail;
+    }
 
     hb_http_opts ho = {
         .bind_address = c->server.bind_address,
@@ -251,6 +268,8 @@ void hb_server_stop(hb_server *s)
         s->http = NULL;
         hb_log_info("shutdown: HTTP stopped");
     }
+    hb_ticker_stop(&svc->cq_ticker);   /* its runs use the query path */
+    hb_cq_scheduler_destroy(&svc->cq_sched);
     if (svc->query) {
         hb_query_service_free(svc->query);
         svc->query = NULL;
@@ -295,6 +314,8 @@ void hb_server_stop(hb_server *s)
     svc->registry = NULL;
     hb_tombs_close(svc->tombs);
     svc->tombs = NULL;
+    hb_cq_store_close(svc->cqs);
+    svc->cqs = NULL;
     if (s->storage_open) {
         svc->storage.close(svc->storage.self);
         s->storage_open = 0;
