@@ -132,9 +132,13 @@ static int check_one(hb_cq_scheduler *s, const hb_cq_def *d, int64_t now)
     clear_hold(s, d->id);
     hb_log_info("continuous query %s on %s: window %s to %s, %llu points written in %.3f ms", d->name, d->db, a, b,
                 (unsigned long long)written, ms);
-    if (hb_cq_state_put(s->store, d, &st, 1, start, end, &err))
+    if (hb_cq_state_put(s->store, d, &st, 1, start, end, &err)) {
+        /* the stored state still names the previous window: computed
+         * again (with the ones ended since) at the next boundary */
+        set_hold(s, d->id, st.last_run + (r.every ? r.every : r.interval));
         hb_log_error("continuous query %s on %s: cannot save its state (the window is computed again): %s",
                      d->name, d->db, err.msg);
+    }
     return 1;
 }
 
