@@ -7,15 +7,25 @@ __extension__ typedef __int128 i128;
 /* Nanoseconds from 0001-01-01T00:00:00Z (Go's zero time) to the Unix epoch. */
 #define GO_ZERO_TO_UNIX_NS ((i128)62135596800LL * 1000000000LL)
 
-int64_t hb_cq_go_truncate(int64_t t, int64_t d)
+/* Go's Truncate on a wide value (no overflow for any int64 inputs). */
+static i128 trunc128(i128 t, int64_t d)
 {
     if (d <= 0)
         return t;
-    i128 abs = (i128)t + GO_ZERO_TO_UNIX_NS;
-    i128 r = abs % d;
+    i128 r = (t + GO_ZERO_TO_UNIX_NS) % d;
     if (r < 0)
         r += d;
-    return (int64_t)((i128)t - r);
+    return t - r;
+}
+
+static int64_t clamp64(i128 v)
+{
+    return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : (int64_t)v;
+}
+
+int64_t hb_cq_go_truncate(int64_t t, int64_t d)
+{
+    return clamp64(trunc128(t, d));
 }
 
 void hb_cq_rule_of(const hb_iql_select *s, int64_t every, int64_t for_, hb_cq_rule *out)
@@ -48,41 +58,42 @@ int hb_cq_window_next(const hb_cq_rule *r, hb_cq_state *st, int64_t now, int64_t
         *skipped_before = INT64_MIN;
     if (r->interval <= 0)
         return 0;
-    const int64_t iv = r->interval, off = r->offset;
-    int64_t every = r->every ? r->every : iv;
-    int64_t next_run;
+    /* all in 128 bits: durations near the int64 limits must not overflow */
+    const i128 iv = r->interval, off = r->offset;
+    i128 every = r->every > 0 ? r->every : iv;
+    i128 next_run;
     if (!st->has_run)
         next_run = now;
-    else if (st->last_run + every <= now)
-        next_run = st->last_run + every;
+    else if ((i128)st->last_run + every <= now)
+        next_run = (i128)st->last_run + every;
     else
         return 0;
-    st->last_run = hb_cq_go_truncate(now - off, every) + off;
+    st->last_run = clamp64(trunc128((i128)now - off, clamp64(every)) + off);
     st->has_run = 1;
 
-    int64_t span = iv;
-    if (r->for_)
+    i128 span = iv;
+    if (r->for_ > 0)
         span = r->for_;
     else if (iv < every)
         span = every;
     if (iv < every)
         every = iv;
-    int64_t s = hb_cq_go_truncate(next_run + iv - span - off - 1, iv) + off;
-    int64_t e = hb_cq_go_truncate(now + iv - every - off, iv) + off;
+    i128 s = trunc128(next_run + iv - span - off - 1, r->interval) + off;
+    i128 e = trunc128((i128)now + iv - every - off, r->interval) + off;
     if (e <= s)
         return 1;
     /* the catch-up cap: at most HB_CQ_MAX_CATCHUP_INTERVALS intervals
      * beyond the span a run normally covers */
-    int64_t span_iv = (span + iv - 1) / iv;
-    i128 lim = (i128)e -
-                                 (i128)(HB_CQ_MAX_CATCHUP_INTERVALS + span_iv) * iv;
-    if ((i128)s < lim) {
+    i128 lim = e - (HB_CQ_MAX_CATCHUP_INTERVALS + (span + iv - 1) / iv) * iv;
+    if (s < lim) {
         if (skipped_before)
-            *skipped_before = (int64_t)lim;
-        s = (int64_t)lim;
+            *skipped_before = clamp64(lim);
+        s = lim;
     }
-    *start = s;
-    *end = e;
+    *start = clamp64(s);
+    *end = clamp64(e);
+    if (*end <= *start)
+        return 1;
     *run = 1;
     return 1;
 }
