@@ -97,6 +97,8 @@ static void test_defaults(void **state)
     assert_true(cfg.flush.memtable_max_bytes == 256u * 1024 * 1024);
     assert_int_equal(cfg.compaction.interval_secs, 30);
     assert_int_equal(cfg.retention.check_interval_secs, 1800);
+    assert_int_equal(cfg.continuous_queries.enabled, 1);
+    assert_int_equal(cfg.continuous_queries.run_interval_secs, 1);
     assert_int_equal(cfg.auth.enabled, 0);
     assert_string_equal(cfg.logging.level, "info");
     assert_string_equal(cfg.logging.format, "text");
@@ -149,6 +151,9 @@ static void test_file_overrides(void **state)
             "interval_secs = 5\n"
             "[retention]\n"
             "check_interval_secs = 60\n"
+            "[continuous_queries]\n"
+            "enabled = false\n"
+            "run_interval_secs = 10\n"
             "[auth]\n"
             "enabled = true\n"
             "[logging]\n"
@@ -174,6 +179,8 @@ static void test_file_overrides(void **state)
     assert_true(cfg.flush.memtable_max_bytes == 1024);
     assert_int_equal(cfg.compaction.interval_secs, 5);
     assert_int_equal(cfg.retention.check_interval_secs, 60);
+    assert_int_equal(cfg.continuous_queries.enabled, 0);
+    assert_int_equal(cfg.continuous_queries.run_interval_secs, 10);
     assert_int_equal(cfg.auth.enabled, 1);
     assert_string_equal(cfg.logging.level, "debug");
     assert_string_equal(cfg.logging.format, "json");
