@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/select_into.h"
 #include "app/services.h"
@@ -113,6 +114,13 @@ int hb_cq_run_select(void *ctx, const hb_cq_def *def, int64_t start, int64_t end
         rc = hb_err_set(err, HB_ENOMEM, "out of memory");
         goto out;
     }
+    int64_t deadline = 0;   /* server.query_timeout_secs bounds a run like any query */
+    if (svc->config->server.query_timeout_secs > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        deadline = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec +
+                   (int64_t)svc->config->server.query_timeout_secs * 1000000000;
+    }
     hb_select_env env = {
         .store = &svc->store,
         .catalog = svc->catalog,
@@ -120,6 +128,7 @@ int hb_cq_run_select(void *ctx, const hb_cq_def *def, int64_t start, int64_t end
         .default_rp = NULL,
         .now = now,
         .workers = svc->workers,
+        .deadline_ns = deadline,
         .max_memory = svc->config->server.query_max_memory_bytes,
     };
     rc = hb_select_into_exec(&svc->ingest, svc->catalog, &env, s, 0, &res, sr, err);
