@@ -155,7 +155,8 @@ static int list_db(hb_cq_store *cs, const char *db, list_ctx *l, hb_err *err)
         return nomem(err);
     if (rc)
         return rc;
-    qsort(l->v + first, l->n - first, sizeof *l->v, by_id);
+    if (l->n > first)
+        qsort(l->v + first, l->n - first, sizeof *l->v, by_id);
     return HB_OK;
 }
 
