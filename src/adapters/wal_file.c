@@ -86,6 +86,8 @@ typedef struct hb_wal_file {
     _Atomic uint64_t pub_last_seq;
     _Atomic uint64_t pub_disk_bytes;
     _Atomic uint64_t st_appends, st_fsyncs, st_group_syncs, st_dir_fsyncs, st_rotations, st_segments, st_truncated;
+    hb_histogram *fsync_hist;   /* optional metrics */
+    hb_counter *bytes_written;
 } hb_wal_file;
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -140,12 +142,17 @@ static int mkdir_p(const char *dir, hb_err *err)
 
 static int fsync_fd(hb_wal_file *w, int fd, int data_only)
 {
-    if (w->sync_fn)
-        return w->sync_fn(w->sync_ctx, fd, data_only);
+    int64_t t0 = w->fsync_hist ? hb_mono_ns() : 0;
     int r;
-    do
-        r = data_only ? fdatasync(fd) : fsync(fd);
-    while (r != 0 && errno == EINTR);
+    if (w->sync_fn) {
+        r = w->sync_fn(w->sync_ctx, fd, data_only);
+    } else {
+        do
+            r = data_only ? fdatasync(fd) : fsync(fd);
+        while (r != 0 && errno == EINTR);
+    }
+    if (w->fsync_hist)
+        hb_hist_observe_ns(w->fsync_hist, (uint64_t)(hb_mono_ns() - t0));
     return r;
 }
 
@@ -432,6 +439,8 @@ static int wf_append(void *self, const void *data, size_t len, uint64_t *seq_out
     atomic_store(&w->pub_disk_bytes, w->total_bytes);
     pthread_mutex_unlock(&w->mu);
     atomic_fetch_add(&w->st_appends, 1);
+    if (w->bytes_written)
+        hb_counter_add(w->bytes_written, rec_bytes);
 
     if (rotated) {
         /* the segment just closed is fdatasynced here, outside mu: other
@@ -1000,6 +1009,8 @@ int hb_wal_file_open(const hb_wal_file_opts *opts, hb_wal_port *out, hb_err *err
     w->max_rec = opts->max_record_bytes ? opts->max_record_bytes : HB_WAL_FILE_DEFAULT_MAX_RECORD;
     w->sync_fn = opts->sync_fn;
     w->sync_ctx = opts->sync_ctx;
+    w->fsync_hist = opts->fsync_hist;
+    w->bytes_written = opts->bytes_written;
     pthread_mutex_init(&w->mu, NULL);
     pthread_mutex_init(&w->io_mu, NULL);
     pthread_mutex_init(&w->sync_mu, NULL);

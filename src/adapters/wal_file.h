@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "app/config.h"   /* hb_fsync_mode */
+#include "base/metric.h"
 #include "base/err.h"
 #include "ports/wal_port.h"
 
@@ -55,6 +56,10 @@ typedef struct hb_wal_file_opts {
      * errno set. Lets tests slow syncs down or make them fail. */
     int (*sync_fn)(void *ctx, int fd, int data_only);
     void *sync_ctx;
+    /* Optional metrics (must outlive the WAL): every fsync's latency and
+     * the bytes of every appended record. */
+    hb_histogram *fsync_hist;
+    hb_counter *bytes_written;
 } hb_wal_file_opts;
 
 /* Open (or create) the WAL in opts->dir and fill *out. On success the

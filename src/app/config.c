@@ -71,6 +71,8 @@ static const keydef keys[] = {
     { "auth", "enabled", K_BOOL, OFF(auth.enabled), 0, 0, 1, NULL },
     { "logging", "level", K_STR, OFF(logging.level), SZ(logging.level), 1, 0, level_names },
     { "logging", "format", K_STR, OFF(logging.format), SZ(logging.format), 1, 0, format_names },
+    { "statement_summary", "enabled", K_BOOL, OFF(statement_summary.enabled), 0, 0, 1, NULL },
+    { "statement_summary", "max_entries", K_UINT, OFF(statement_summary.max_entries), 0, 1, 1000000, NULL },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -107,6 +109,8 @@ void hb_config_defaults(hb_config *cfg)
     cfg->auth.enabled = 0;
     strcpy(cfg->logging.level, "info");
     strcpy(cfg->logging.format, "text");
+    cfg->statement_summary.enabled = 1;
+    cfg->statement_summary.max_entries = 1000;
 }
 
 const char *hb_fsync_mode_name(hb_fsync_mode m)

@@ -62,6 +62,10 @@ typedef struct hb_config {
         char level[16];                /* "info" */
         char format[16];               /* "text" */
     } logging;
+    struct {
+        int enabled;                   /* true */
+        uint64_t max_entries;          /* 1000 */
+    } statement_summary;
 } hb_config;
 
 /* Fill cfg with the defaults. */

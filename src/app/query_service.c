@@ -12,6 +12,11 @@
 
 #include "app/cq.h"
 #include "app/delete.h"
+#include "app/query_admin.h"
+#include "app/running.h"
+#include "app/statements.h"
+#include "base/metric.h"
+#include "domain/influxql/normalize.h"
 #include "app/select_into.h"
 #include "app/services.h"
 #include "base/log.h"
@@ -162,6 +167,7 @@ typedef struct exec_ctx {
     hb_stmt_result *sr;
     int64_t deadline_ns;       /* CLOCK_MONOTONIC; 0 = no query timeout */
     const hb_query_sink *sink; /* NULL: everything into res */
+    const atomic_int *kill;    /* KILL QUERY named this request (app/running.h); may be NULL */
     hb_err err;
 } exec_ctx;
 
@@ -359,6 +365,7 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
             .max_memory = svc->config->server.query_max_memory_bytes,
             .sink = x->sink && x->sink->rows.series ? &x->sink->rows : NULL,
             .cancel = x->sink ? x->sink->cancel : NULL,
+            .kill = x->kill,
         };
         if (st->u.select->target)   /* answered in one piece, as influxd sends it */
             return hb_select_into_exec(&svc->ingest, svc->catalog, &env, st->u.select, x->req->read_only, x->res,
@@ -367,6 +374,8 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
         return hb_select_exec(&env, st->u.select, x->res, x->sr, &x->err);
     }
     default:
+        if (hb_query_admin_handles(st->kind))
+            return hb_query_admin_exec(x->qs->svc, st, x->res, x->sr, &x->err);
         if (hb_show_handles(st->kind)) {
             hb_show_shape sh = hb_show_result_shape(st);
             x->sr->shape = sh == HB_SHOW_EMITTER           ? HB_SHAPE_EMITTER
@@ -393,10 +402,64 @@ static int stmt_done(const hb_query_sink *sink, hb_stmt_result *sr)
     return rc;
 }
 
+/* Rows handed to a streaming sink, counted for the statement summary. */
+typedef struct row_count {
+    const hb_row_sink *inner;
+    uint64_t rows;
+} row_count;
+
+static int count_series(void *ctx, const hb_series_out *s)
+{
+    row_count *rc = ctx;
+    return rc->inner->series(rc->inner->ctx, s);
+}
+
+static int count_rows(void *ctx, const hb_value *rows, size_t n)
+{
+    row_count *rc = ctx;
+    rc->rows += n;
+    return rc->inner->rows(rc->inner->ctx, rows, n);
+}
+
+static uint64_t stmt_rows(const hb_stmt_result *sr)
+{
+    uint64_t n = 0;
+    for (size_t k = 0; k < sr->nseries; k++)
+        n += sr->series[k].nrows;
+    return n;
+}
+
+/* The request's statements as influxd shows them (SHOW QUERIES, logs):
+ * formatted, passwords redacted, joined by ";\n". */
+static void request_text(const hb_iql_query *query, hb_buf *out)
+{
+    for (size_t i = 0; i < query->nstmts; i++) {
+        if (i)
+            hb_buf_puts(out, ";\n");
+        hb_iql_format_stmt(out, query->stmts[i]);
+    }
+}
+
 void hb_query_execute_sink(hb_query_service *qs, const hb_query_req *req, hb_query_result *res,
-                           const hb_query_sink *sink)
+                           const hb_query_sink *sink_in)
 {
     hb_err err;
+    hb_services *svc = qs->svc;
+    hb_running_task *task = NULL;
+    hb_buf text, one;   /* the request's text; one statement's */
+    hb_buf_init(&text, 0);
+    hb_buf_init(&one, 0);
+    /* a streaming sink whose rows are counted on the way */
+    hb_query_sink sink_copy;
+    row_count counted = { NULL, 0 };
+    const hb_query_sink *sink = sink_in;
+    if (sink_in && sink_in->rows.series) {
+        sink_copy = *sink_in;
+        counted.inner = &sink_in->rows;
+        sink_copy.rows = (hb_row_sink){ .ctx = &counted, .series = count_series, .rows = count_rows };
+        sink = &sink_copy;
+    }
+    hb_counter_add(&svc->metrics.query_requests, 1);
     json_t *params_root = NULL;
     hb_iql_params params = { NULL, 0 };
     hb_iql_query *query = NULL;
@@ -416,6 +479,14 @@ void hb_query_execute_sink(hb_query_service *qs, const hb_query_req *req, hb_que
         snprintf(msg, sizeof msg, "error parsing query: %s", err.msg);
         res->status = rc == HB_ENOMEM ? 500 : rc == HB_ELIMIT ? 413 : 400;
         res->error = hb_result_strdup(res, rc == HB_EPARSE ? msg : err.msg);
+        hb_counter_add(&svc->metrics.query_errors, 1);
+        if (svc->statements)   /* normalized: no literal (no password) is kept */
+            hb_statements_record(svc->statements, q, qlen, 0, 0, 1, svc->clock.now_ns(svc->clock.self));
+        if (hb_log_enabled(HB_LOG_DEBUG)) {
+            hb_buf_reset(&text);
+            hb_iql_redact(q, qlen, &text);
+            hb_log_debug("query parse error: %s: %s", res->error, hb_buf_cstr(&text));
+        }
         goto out;
     }
     if (query->nstmts == 0) {
@@ -430,6 +501,13 @@ void hb_query_execute_sink(hb_query_service *qs, const hb_query_req *req, hb_que
         clock_gettime(CLOCK_MONOTONIC, &ts);
         deadline = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + (int64_t)tmo * 1000000000;
     }
+    request_text(query, &text);
+    if (svc->running && hb_running_attach(svc->running, hb_buf_cstr(&text), req->db, &task)) {
+        res->status = 500;
+        res->error = "out of memory";
+        goto out;
+    }
+    hb_log_debug("query: %s", hb_buf_cstr(&text));
     if (sink && sink->begin)
         sink->begin(sink->ctx);
     for (size_t i = 0; i < query->nstmts; i++) {
@@ -440,20 +518,37 @@ void hb_query_execute_sink(hb_query_service *qs, const hb_query_req *req, hb_que
             res->error = "out of memory";
             goto out;
         }
-        exec_ctx x = { .qs = qs, .req = req, .res = res, .sr = sr, .deadline_ns = deadline, .sink = sink };
+        exec_ctx x = { .qs = qs, .req = req, .res = res, .sr = sr, .deadline_ns = deadline, .sink = sink,
+                       .kill = task ? hb_running_kill_flag(task) : NULL };
         hb_err_clear(&x.err);
+        int64_t t0 = hb_mono_ns();
+        counted.rows = 0;
         if (req->read_only && is_write_statement(st->kind)) {
-            hb_buf text;
-            hb_buf_init(&text, 0);
-            hb_buf_puts(&text, "deprecated use of '");
-            hb_iql_format_stmt(&text, st);
-            hb_buf_puts(&text, "' in a read only context, please use a POST request instead");
-            hb_result_add_message(res, sr, "warning", hb_buf_cstr(&text));
-            hb_buf_free(&text);
+            hb_buf warn;
+            hb_buf_init(&warn, 0);
+            hb_buf_puts(&warn, "deprecated use of '");
+            hb_iql_format_stmt(&warn, st);
+            hb_buf_puts(&warn, "' in a read only context, please use a POST request instead");
+            hb_result_add_message(res, sr, "warning", hb_buf_cstr(&warn));
+            hb_buf_free(&warn);
         }
         if (sink && sink->stmt_begin && sink->stmt_begin(sink->ctx, sr))
             break;
-        if (exec_statement(&x, st)) {
+        int killed = x.kill && atomic_load(x.kill);
+        int src = killed ? hb_err_set(&x.err, HB_ECLOSED, "%s", HB_SELECT_CANCEL_MSG) : exec_statement(&x, st);
+        killed = killed || (x.kill && atomic_load(x.kill));
+        int64_t dur = hb_mono_ns() - t0;
+        hb_hist_observe_ns(&svc->metrics.query_duration, (uint64_t)dur);
+        hb_counter_add(&svc->metrics.query_statements, 1);
+        if (src)
+            hb_counter_add(&svc->metrics.query_errors, 1);
+        if (svc->statements) {
+            hb_buf_reset(&one);
+            hb_iql_format_stmt(&one, st);
+            hb_statements_record(svc->statements, one.data ? one.data : "", one.len, dur,
+                                 stmt_rows(sr) + counted.rows, src != 0, svc->clock.now_ns(svc->clock.self));
+        }
+        if (src) {
             /* InfluxDB stops at the first failing statement. When statements
              * follow, its answer for this statement id is "not executed" (a
              * quirk of how it merges results), and the real error is lost. */
@@ -461,7 +556,7 @@ void hb_query_execute_sink(hb_query_service *qs, const hb_query_req *req, hb_que
                 free(sr->series[k].values);
             sr->nseries = 0;
             sr->nmessages = 0;
-            hb_result_stmt_error(res, sr, i + 1 < query->nstmts ? "not executed" : x.err.msg);
+            hb_result_stmt_error(res, sr, i + 1 < query->nstmts && !killed ? "not executed" : x.err.msg);
             if (sink)
                 stmt_done(sink, sr);
             break;
@@ -470,6 +565,10 @@ void hb_query_execute_sink(hb_query_service *qs, const hb_query_req *req, hb_que
             break;
     }
 out:
+    hb_buf_free(&one);
+    if (task)
+        hb_running_detach(svc->running, task);
+    hb_buf_free(&text);
     if (params_root)
         json_decref(params_root);
 }

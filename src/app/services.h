@@ -12,6 +12,7 @@
 #include "app/file_registry.h"
 #include "app/flush.h"
 #include "app/memset.h"
+#include "app/metrics.h"
 #include "app/store.h"
 #include "app/ticker.h"
 #include "app/tombstone.h"
@@ -21,6 +22,8 @@
 #include "ports/wal_port.h"
 
 struct hb_query_service;
+struct hb_statements;
+struct hb_running;
 
 typedef struct hb_services {
     const hb_config *config;
@@ -42,6 +45,10 @@ typedef struct hb_services {
     hb_ticker cq_ticker;
     struct hb_query_service *query;
     struct hb_workers *workers;    /* query scans decode files in parallel on these */
+    hb_metrics metrics;            /* GET /metrics */
+    struct hb_statements *statements; /* statement summary (/api/v1/statements); NULL = disabled */
+    struct hb_running *running;    /* running statements (SHOW QUERIES, KILL QUERY) */
+    int64_t started_ns;            /* wall clock at start-up (SHOW DIAGNOSTICS) */
 } hb_services;
 
 #endif

@@ -58,6 +58,87 @@ static void json_escape(char *out, size_t cap, const char *s)
     out[o] = '\0';
 }
 
+static void timestamp(char when[96])
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(when, 96, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000));
+}
+
+/* logfmt value: bare when it has no space, quote, '=' or control byte. */
+static void text_value(char *out, size_t cap, const char *s)
+{
+    int bare = *s != '\0';
+    for (const char *c = s; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == '"' || *c == '=' || *c == '\\')
+            bare = 0;
+    if (bare) {
+        snprintf(out, cap, "%s", s);
+        return;
+    }
+    char esc[1024];
+    json_escape(esc, sizeof esc, s);
+    snprintf(out, cap, "\"%s\"", esc);
+}
+
+void hb_log_fields(hb_log_level lvl, const char *req_id, const char *msg, const hb_log_field *f, size_t n)
+{
+    if (lvl > g_level)
+        return;
+    char when[96];
+    timestamp(when);
+    char line[4096];
+    size_t o = 0;
+#define APP(...)                                                                                                 \
+    do {                                                                                                         \
+        if (o < sizeof line)                                                                                     \
+            o += (size_t)snprintf(line + o, sizeof line - o, __VA_ARGS__);                                       \
+    } while (0)
+    char esc[1024];
+    if (g_json) {
+        json_escape(esc, sizeof esc, msg);
+        APP("{\"ts\":\"%s\",\"level\":\"%s\"", when, names[lvl]);
+        if (req_id) {
+            char rid[300];
+            json_escape(rid, sizeof rid, req_id);
+            APP(",\"request_id\":\"%s\"", rid);
+        }
+        APP(",\"msg\":\"%s\"", esc);
+        for (size_t i = 0; i < n; i++) {
+            if (f[i].str) {
+                json_escape(esc, sizeof esc, f[i].str);
+                APP(",\"%s\":\"%s\"", f[i].key, esc);
+            } else {
+                APP(",\"%s\":%.15g", f[i].key, f[i].num);
+            }
+        }
+        APP("}\n");
+    } else {
+        if (req_id)
+            APP("%s %-5s [%s] %s", when, names[lvl], req_id, msg);
+        else
+            APP("%s %-5s %s", when, names[lvl], msg);
+        for (size_t i = 0; i < n; i++) {
+            if (f[i].str) {
+                text_value(esc, sizeof esc, f[i].str);
+                APP(" %s=%s", f[i].key, esc);
+            } else {
+                APP(" %s=%.15g", f[i].key, f[i].num);
+            }
+        }
+        APP("\n");
+    }
+#undef APP
+    if (o >= sizeof line) {   /* cut: keep the line a line */
+        o = sizeof line - 1;
+        line[o - 1] = '\n';
+    }
+    fwrite(line, 1, o, stderr);
+}
+
 void hb_log_req(hb_log_level lvl, const char *req_id, const char *fmt, ...)
 {
     if (lvl > g_level)

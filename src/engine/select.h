@@ -43,6 +43,7 @@ typedef struct hb_select_env {
      * the rare shapes the slicer does not take still fill sr. */
     const hb_row_sink *sink;
     const atomic_int *cancel;   /* optional: non-zero stops the statement (the client went away) */
+    const atomic_int *kill;     /* optional: non-zero stops the statement (KILL QUERY) */
 } hb_select_env;
 
 /* InfluxDB's statement error once the query timeout passed. */

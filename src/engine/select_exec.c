@@ -53,7 +53,7 @@ int sel_check_budget(const sel_plan *p, hb_err *err)
                           "query memory limit exceeded: the answer needs more than %llu bytes "
                           "(server.query_max_memory_bytes); narrow the time range, add a LIMIT or aggregate",
                           (unsigned long long)env->max_memory);
-    if (env->cancel && atomic_load(env->cancel))
+    if ((env->cancel && atomic_load(env->cancel)) || (env->kill && atomic_load(env->kill)))
         return hb_err_set(err, HB_ECLOSED, "%s", HB_SELECT_CANCEL_MSG);
     if (env->deadline_ns) {
         struct timespec ts;

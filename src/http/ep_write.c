@@ -22,6 +22,7 @@ void hb_ep_write(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
         if (rc) {
             /* InfluxDB 1.8 answers an over-long inflated body like an over-long body */
             hb_http_error(resp, rc == HB_ELIMIT ? 413 : 400, rc == HB_ELIMIT ? "Request Entity Too Large" : err.msg);
+            hb_metrics_write_done(&svc->metrics, resp->status, err.msg, 0, len);
             goto out;
         }
         body = inflated.data ? inflated.data : "";
@@ -38,6 +39,7 @@ void hb_ep_write(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
     hb_write_res res;
     hb_buf_init(&res.error, 0);
     hb_ingest_write(&svc->ingest, &wr, &res);
+    hb_metrics_write_done(&svc->metrics, res.status, hb_buf_cstr(&res.error), res.points_written, len);
     if (res.status == 204) {
         resp->status = 204;
         resp->content_type = "application/json";

@@ -18,6 +18,9 @@ struct hb_services;
 #define HB_VERSION "1.8.10-hyperbytedb-0.1.0"
 #define HB_INFLUX_VERSION "1.8.10"   /* the API level we answer as */
 
+/* Longer incoming request ids are replaced by a fresh one. */
+#define HB_REQUEST_ID_MAX 128
+
 typedef struct hb_http_kv {
     char *key, *val;    /* decoded */
 } hb_http_kv;
@@ -26,7 +29,10 @@ typedef struct hb_http_req {
     struct MHD_Connection *conn;
     const char *method;          /* "GET", "POST", "HEAD", ... */
     const char *path;            /* URL path without query string */
-    char request_id[40];
+    char request_id[HB_REQUEST_ID_MAX + 1]; /* the client's X-Request-Id / Request-Id, or a fresh UUID */
+    int64_t start_ns;            /* CLOCK_MONOTONIC when the headers arrived */
+    int status;                  /* of the response sent (request log) */
+    int64_t resp_bytes;          /* body bytes sent; -1 = streamed (chunked) */
     hb_buf body;                 /* raw body, capped */
     int body_too_large;          /* the body exceeded max_body_size_bytes */
     hb_http_kv *form;             /* parsed application/x-www-form-urlencoded body (POST /query) */
@@ -74,6 +80,8 @@ void hb_ep_health(struct hb_services *svc, hb_http_req *req, hb_http_resp *resp)
 void hb_ep_write(struct hb_services *svc, hb_http_req *req, hb_http_resp *resp);
 void hb_ep_query(struct hb_services *svc, hb_http_req *req, hb_http_resp *resp);
 void hb_ep_debug_export(struct hb_services *svc, hb_http_req *req, hb_http_resp *resp);
+void hb_ep_metrics(struct hb_services *svc, hb_http_req *req, hb_http_resp *resp);
+void hb_ep_statements(struct hb_services *svc, hb_http_req *req, hb_http_resp *resp);
 
 /* The server. */
 typedef struct hb_http_server hb_http_server;

@@ -38,6 +38,8 @@ static const route routes[] = {
     { "/write", "POST", hb_ep_write },
     { "/query", "GET POST", hb_ep_query },
     { "/debug/export", "GET", hb_ep_debug_export },
+    { "/metrics", "GET", hb_ep_metrics },
+    { "/api/v1/statements", "GET DELETE", hb_ep_statements },
 };
 
 static const route *find_route(const char *path)
@@ -65,7 +67,7 @@ static int method_allowed(const route *r, const char *method)
 }
 
 /* A random RFC 4122 version-4 UUID; per-thread state seeded from getrandom. */
-static void make_request_id(char out[40])
+static void make_request_id(char out[HB_REQUEST_ID_MAX + 1])
 {
     static _Thread_local uint64_t s[2];
     if (!s[0] && !s[1]) {
@@ -86,7 +88,7 @@ static void make_request_id(char out[40])
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+    snprintf(out, HB_REQUEST_ID_MAX + 1, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
              b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
@@ -197,6 +199,29 @@ static int parse_form(hb_http_req *req)
 }
 
 /* ---- request lifecycle ---- */
+
+/* As influxd: the client's X-Request-Id, else its Request-Id, else a fresh
+ * UUID. Ours are capped at HB_REQUEST_ID_MAX printable bytes (influxd takes
+ * any length); a longer or unprintable one is replaced. */
+static void pick_request_id(struct MHD_Connection *conn, char out[HB_REQUEST_ID_MAX + 1])
+{
+    static const char *const names[] = { "X-Request-Id", "Request-Id" };
+    for (int i = 0; i < 2; i++) {
+        const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, names[i]);
+        if (!v || !*v)
+            continue;
+        size_t n = strlen(v);
+        int ok = n <= HB_REQUEST_ID_MAX;
+        for (size_t k = 0; ok && k < n; k++)
+            ok = (unsigned char)v[k] >= 0x20 && (unsigned char)v[k] < 0x7f;
+        if (ok) {
+            memcpy(out, v, n + 1);
+            return;
+        }
+        break;
+    }
+    make_request_id(out);
+}
 static void add_std_headers(struct MHD_Response *r, const hb_http_req *req)
 {
     MHD_add_response_header(r, "X-Influxdb-Build", "OSS");
@@ -233,6 +258,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, hb_http_req *req, 
         MHD_add_response_header(r, "Content-Type", resp->content_type);
     for (int i = 0; i < resp->nheaders; i++)
         MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
+    req->status = resp->status;
+    req->resp_bytes = resp->read ? -1 : (int64_t)len;
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
     MHD_destroy_response(r);
     return ret;
@@ -270,7 +297,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->conn = conn;
         req->method = method;
         req->path = url;
-        make_request_id(req->request_id);
+        req->start_ns = hb_mono_ns();
+        pick_request_id(conn, req->request_id);
         hb_buf_init(&req->body, srv->max_body_bytes);
         *con_cls = req;
         atomic_fetch_add(&srv->in_flight, 1);
@@ -331,6 +359,19 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     hb_http_req *req = *con_cls;
     if (!req)
         return;
+    hb_counter_add(&srv->svc->metrics.http_requests, 1);
+    if (hb_log_enabled(HB_LOG_INFO)) {
+        /* the path only: the query string may hold u= and p= */
+        hb_log_field f[] = {
+            { "method", req->method, 0 },
+            { "path", req->path, 0 },
+            { "status", NULL, req->status },
+            { "bytes", NULL, (double)req->resp_bytes },
+            { "duration_ms", NULL, (double)((hb_mono_ns() - req->start_ns) / 1000) / 1000.0 },
+            { "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false", 0 },
+        };
+        hb_log_fields(HB_LOG_INFO, req->request_id, "http request", f, sizeof f / sizeof f[0]);
+    }
     hb_buf_free(&req->body);
     for (size_t i = 0; i < req->nform; i++) {
         free(req->form[i].key);
@@ -350,6 +391,18 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
     (void)addr;
     (void)addrlen;
     return atomic_load(&srv->stopping) ? MHD_NO : MHD_YES;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    hb_http_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        hb_counter_add(&srv->svc->metrics.http_connections_total, 1);
+        atomic_fetch_add_explicit(&srv->svc->metrics.http_connections, 1, memory_order_relaxed);
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        atomic_fetch_sub_explicit(&srv->svc->metrics.http_connections, 1, memory_order_relaxed);
+    }
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -387,7 +440,8 @@ int hb_http_start(const hb_http_opts *opts, hb_services *svc, hb_http_server **o
         flags, (uint16_t)opts->port, on_accept, srv, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, opts->threads, MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it sets SO_REUSEPORT, with which
      * a second server on the same port would start and silently share the
      * connections. MHD's default SO_REUSEADDR still allows a restart while

@@ -1,5 +1,8 @@
 #include "main/bootstrap.h"
 
+#include "app/running.h"
+#include "app/statements.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -64,24 +67,35 @@ static void flush_tick(void *ctx)
 {
     hb_services *svc = ctx;
     hb_err err;
-    if (hb_flush_now(&svc->flusher, &err))
+    int64_t t0 = hb_mono_ns();
+    if (hb_flush_now(&svc->flusher, &err)) {
+        hb_counter_add(&svc->metrics.flush_failures, 1);
         hb_log_error("flush failed (retried at the next interval): %s", err.msg);
+    }
+    hb_hist_observe_ns(&svc->metrics.flush_duration, (uint64_t)(hb_mono_ns() - t0));
 }
 
 static void compact_tick(void *ctx)
 {
     hb_services *svc = ctx;
     hb_err err;
-    if (hb_compact_now(&svc->compactor, &err))
+    int64_t t0 = hb_mono_ns();
+    if (hb_compact_now(&svc->compactor, &err)) {
+        hb_counter_add(&svc->metrics.compaction_failures, 1);
         hb_log_error("compaction failed (retried at the next interval): %s", err.msg);
+    }
+    hb_hist_observe_ns(&svc->metrics.compaction_duration, (uint64_t)(hb_mono_ns() - t0));
 }
 
 static void retention_tick(void *ctx)
 {
     hb_services *svc = ctx;
     hb_err err;
-    if (hb_retention_run(&svc->store, svc->clock.now_ns(svc->clock.self), NULL, &err))
+    uint64_t removed = 0;
+    if (hb_retention_run(&svc->store, svc->clock.now_ns(svc->clock.self), &removed, &err))
         hb_log_error("retention check failed (retried at the next interval): %s", err.msg);
+    hb_counter_add(&svc->metrics.retention_runs, 1);
+    hb_counter_add(&svc->metrics.retention_deletions, removed);
 }
 
 static void cq_tick(void *ctx)
@@ -133,6 +147,8 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
     hb_services *svc = &s->svc;
     svc->config = c;
     svc->clock = hb_clock_system();
+    hb_metrics_init(&svc->metrics);
+    svc->started_ns = svc->clock.now_ns(svc->clock.self);
 
     if ((rc = make_dirs(c->storage.dir, err)) || (rc = make_dirs(c->storage.wal_dir, err)) ||
         (rc = make_dirs(c->storage.meta_dir, err)) || (rc = make_dirs(c->storage.data_dir, err)))
@@ -152,6 +168,8 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
         .fsync_interval_ms = c->storage.wal_fsync_interval_ms,
         .segment_bytes = c->storage.wal_segment_bytes,
         .max_record_bytes = 0,
+        .fsync_hist = &svc->metrics.wal_fsync,
+        .bytes_written = &svc->metrics.wal_bytes,
     };
     if ((rc = hb_wal_file_open(&wo, &svc->wal, err)))
         goto fail;
@@ -234,6 +252,12 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
         rc = hb_err_set(err, HB_ENOMEM, "cannot start the query worker threads");
         goto fail;
     }
+    if (hb_running_new(&svc->running) ||
+        (c->statement_summary.enabled &&
+         hb_statements_new((size_t)c->statement_summary.max_entries, &svc->statements))) {
+        rc = hb_err_set(err, HB_ENOMEM, "out of memory");
+        goto fail;
+    }
     if ((rc = hb_query_service_new(svc, &svc->query, err)))
         goto fail;
     hb_cq_scheduler_init(&svc->cq_sched, svc->cqs, svc->clock, hb_cq_run_select, svc);
@@ -276,6 +300,10 @@ void hb_server_stop(hb_server *s)
     }
     hb_workers_free(svc->workers);
     svc->workers = NULL;
+    hb_statements_free(svc->statements);
+    svc->statements = NULL;
+    hb_running_free(svc->running);
+    svc->running = NULL;
     hb_ticker_stop(&svc->retention_ticker);
     hb_ticker_stop(&svc->compact_ticker);
     hb_ticker_stop(&svc->flush_ticker);
