@@ -485,7 +485,10 @@ void hb_query_execute_sink(hb_query_service *qs, const hb_query_req *req, hb_que
         if (hb_log_enabled(HB_LOG_DEBUG)) {
             hb_buf_reset(&text);
             hb_iql_redact(q, qlen, &text);
-            hb_log_debug("query parse error: %s: %s", res->error, hb_buf_cstr(&text));
+            /* the message may quote the password token: not when one was redacted */
+            int redacted = text.len != qlen || memcmp(hb_buf_cstr(&text), q, qlen) != 0;
+            hb_log_debug("query parse error: %s: %s", redacted ? "(message withheld: a password was redacted)"
+                                                             : res->error, hb_buf_cstr(&text));
         }
         goto out;
     }
