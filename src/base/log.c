@@ -111,6 +111,8 @@ void hb_log_fields(hb_log_level lvl, const char *req_id, const char *msg, const 
             if (f[i].str) {
                 json_escape(esc, sizeof esc, f[i].str);
                 APP(",\"%s\":\"%s\"", f[i].key, esc);
+            } else if (f[i].boolean) {
+                APP(",\"%s\":%s", f[i].key, f[i].num != 0 ? "true" : "false");
             } else {
                 APP(",\"%s\":%.15g", f[i].key, f[i].num);
             }
@@ -125,6 +127,8 @@ void hb_log_fields(hb_log_level lvl, const char *req_id, const char *msg, const 
             if (f[i].str) {
                 text_value(esc, sizeof esc, f[i].str);
                 APP(" %s=%s", f[i].key, esc);
+            } else if (f[i].boolean) {
+                APP(" %s=%s", f[i].key, f[i].num != 0 ? "true" : "false");
             } else {
                 APP(" %s=%.15g", f[i].key, f[i].num);
             }

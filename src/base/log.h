@@ -25,6 +25,7 @@ typedef struct hb_log_field {
     const char *key;
     const char *str;     /* a string value, or NULL for num */
     double num;
+    int boolean;         /* with str NULL: num != 0 printed as true/false */
 } hb_log_field;
 void hb_log_fields(hb_log_level lvl, const char *req_id, const char *msg, const hb_log_field *f, size_t n);
 

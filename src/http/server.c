@@ -363,12 +363,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (hb_log_enabled(HB_LOG_INFO)) {
         /* the path only: the query string may hold u= and p= */
         hb_log_field f[] = {
-            { "method", req->method, 0 },
-            { "path", req->path, 0 },
-            { "status", NULL, req->status },
-            { "bytes", NULL, (double)req->resp_bytes },
-            { "duration_ms", NULL, (double)((hb_mono_ns() - req->start_ns) / 1000) / 1000.0 },
-            { "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false", 0 },
+            { "method", req->method, 0, 0 },
+            { "path", req->path, 0, 0 },
+            { "status", NULL, req->status, 0 },
+            { "bytes", NULL, (double)req->resp_bytes, 0 },
+            { "duration_ms", NULL, (double)((hb_mono_ns() - req->start_ns) / 1000) / 1000.0, 0 },
+            { "completed", NULL, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK, 1 },
         };
         hb_log_fields(HB_LOG_INFO, req->request_id, "http request", f, sizeof f / sizeof f[0]);
     }

@@ -174,7 +174,7 @@ def test_request_log_line_json(make_server):
     assert ev["request_id"] == "req-json-1"
     assert ev["msg"] == "http request"
     assert ev["method"] == "GET" and ev["path"] == "/query" and ev["status"] == 200
-    assert ev["bytes"] > 0 and ev["duration_ms"] >= 0 and ev["level"] == "info"
+    assert ev["bytes"] > 0 and ev["duration_ms"] >= 0 and ev["level"] == "info" and ev["completed"] is True
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$", ev["ts"])
     # every line of the log is one JSON object
     for ln in s.read_log().splitlines():
