@@ -102,6 +102,8 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.auth.enabled, 0);
     assert_string_equal(cfg.logging.level, "info");
     assert_string_equal(cfg.logging.format, "text");
+    assert_int_equal(cfg.statement_summary.enabled, 1);
+    assert_int_equal(cfg.statement_summary.max_entries, 1000);
 
     /* no file, no env: defaults plus derived directories */
     hb_config l;
@@ -441,6 +443,11 @@ static void test_config_set(void **state)
     assert_int_equal(cfg.storage.wal_fsync, HB_FSYNC_INTERVAL);
     assert_int_equal(hb_config_set(&cfg, "logging", "level", "ERROR", &e), HB_OK);
     assert_string_equal(cfg.logging.level, "error");
+    assert_int_equal(hb_config_set(&cfg, "statement_summary", "enabled", "false", &e), HB_OK);
+    assert_int_equal(cfg.statement_summary.enabled, 0);
+    assert_int_equal(hb_config_set(&cfg, "statement_summary", "max_entries", "5", &e), HB_OK);
+    assert_int_equal(cfg.statement_summary.max_entries, 5);
+    assert_int_equal(hb_config_set(&cfg, "statement_summary", "max_entries", "0", &e), HB_EINVAL);
     assert_int_equal(hb_config_set(&cfg, "server", "bind_address", "::1", &e), HB_OK);
     assert_string_equal(cfg.server.bind_address, "::1");
     assert_int_equal(hb_config_set(&cfg, "server", "prot", "1", &e), HB_EINVAL);
