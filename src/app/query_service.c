@@ -511,6 +511,8 @@ void hb_query_execute_sink(hb_query_service *qs, const hb_query_req *req, hb_que
         goto out;
     }
     hb_log_debug("query: %s", hb_buf_cstr(&text));
+    if (task && sink && sink->killable)
+        sink->killable(sink->ctx, hb_running_kill_flag(task));
     if (sink && sink->begin)
         sink->begin(sink->ctx);
     for (size_t i = 0; i < query->nstmts; i++) {

@@ -46,6 +46,10 @@ typedef struct hb_query_sink {
      * they are freed when the call returns */
     int (*stmt_end)(void *ctx, const hb_stmt_result *sr);
     const atomic_int *cancel;  /* non-zero: running statements stop (the client went away) */
+    /* the request is registered (SHOW QUERIES): kill turns non-zero on its
+     * KILL QUERY; valid until hb_query_execute_sink returns. Lets a sink
+     * that waits for a slow client stop waiting. */
+    void (*killable)(void *ctx, const atomic_int *kill);
 } hb_query_sink;
 
 /* hb_query_execute with the answer streamed to sink: res keeps only the

@@ -30,6 +30,7 @@ struct hb_qstream {
     hb_qenc e;
     hb_qemit m;
     atomic_int cancel;
+    const atomic_int *kill;     /* KILL QUERY of the running request (producer thread only) */
     /* shared, under mu */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -50,8 +51,24 @@ static int ship(hb_qstream *st)
         return HB_OK;
     int rc = HB_OK;
     pthread_mutex_lock(&st->mu);
-    while (st->queue.len - st->qoff > HB_QSTREAM_QUEUE && !atomic_load(&st->cancel))
-        pthread_cond_wait(&st->cv, &st->mu);
+    /* A killed query stops waiting (KILL QUERY cannot signal cv: it looks
+     * every 100 ms) and queues the rest of the chunk being shipped: no rows
+     * follow (on_rows refuses them), the statement's error still goes out. */
+    while (st->queue.len - st->qoff > HB_QSTREAM_QUEUE && !atomic_load(&st->cancel) &&
+           !(st->kill && atomic_load(st->kill))) {
+        if (!st->kill) {
+            pthread_cond_wait(&st->cv, &st->mu);
+            continue;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&st->cv, &st->mu, &ts);
+    }
     if (atomic_load(&st->cancel)) {
         rc = HB_ECLOSED;
     } else {
@@ -80,9 +97,15 @@ static void on_begin(void *ctx)
 
 static int on_stmt_begin(void *ctx, const hb_stmt_result *sr) { return hb_qemit_stmt_begin(&((hb_qstream *)ctx)->m, sr); }
 
+/* KILL QUERY named the request: rows stop here (the engine then ends the
+ * statement with "query interrupted", which still goes out). */
+static int killed(const hb_qstream *st) { return st->kill && atomic_load(st->kill); }
+
 static int on_series(void *ctx, const hb_series_out *s)
 {
     hb_qstream *st = ctx;
+    if (killed(st))
+        return HB_ECLOSED;
     int rc = hb_qemit_series(&st->m, s);
     return rc ? rc : ship(st);
 }
@@ -90,6 +113,8 @@ static int on_series(void *ctx, const hb_series_out *s)
 static int on_rows(void *ctx, const hb_value *rows, size_t n)
 {
     hb_qstream *st = ctx;
+    if (killed(st))
+        return HB_ECLOSED;
     int rc = hb_qemit_rows(&st->m, rows, n);
     return rc ? rc : ship(st);
 }
@@ -101,6 +126,8 @@ static int on_stmt_end(void *ctx, const hb_stmt_result *sr)
     return rc ? rc : ship(st);
 }
 
+static void on_killable(void *ctx, const atomic_int *kill) { ((hb_qstream *)ctx)->kill = kill; }
+
 static void *producer(void *arg)
 {
     hb_qstream *st = arg;
@@ -108,8 +135,9 @@ static void *producer(void *arg)
                         .read_only = st->read_only };
     hb_query_sink sink = { .ctx = st, .begin = on_begin, .stmt_begin = on_stmt_begin,
                            .rows = { .ctx = st, .series = on_series, .rows = on_rows },
-                           .stmt_end = on_stmt_end, .cancel = &st->cancel };
+                           .stmt_end = on_stmt_end, .cancel = &st->cancel, .killable = on_killable };
     hb_query_execute_sink(st->svc->query, &qr, &st->res, &sink);
+    st->kill = NULL;   /* gone with the request */
     hb_qenc_finish(&st->e);   /* chunked: every document is already whole */
     ship(st);
     pthread_mutex_lock(&st->mu);

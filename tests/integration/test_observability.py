@@ -349,3 +349,38 @@ def test_show_diagnostics_shape(server, influxd):
     assert list(series_of(server, "SHOW DIAGNOSTICS FOR 'build'")) == ["build"]
     for ep in (server, influxd):
         assert ep.query("SHOW DIAGNOSTICS FOR 'nosuch'").json() == {"results": [{"statement_id": 0}]}
+
+
+def test_kill_query_stops_a_streamed_select_waiting_for_its_client(server):
+    """A chunked answer whose client does not read: the query waits for room
+    in its queue; KILL QUERY still ends it, and the client then reads the
+    statement's error at the end of the stream."""
+    import socket
+    import urllib.parse
+    server.query("CREATE DATABASE kc")
+    lines = "\n".join("m,h=h%d v=%d,s=\"%s\" %d" % (i % 10, i, "x" * 40, 1600000000000000000 + i * 1000000000)
+                      for i in range(60000))
+    assert server.write("kc", lines).status == 204
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", server.port))
+    q = urllib.parse.urlencode({"db": "kc", "q": "SELECT * FROM m", "chunked": "true", "chunk_size": "100"})
+    sock.sendall(("GET /query?%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % q).encode())
+    try:
+        def stuck():
+            vals = server.query("SHOW QUERIES").json()["results"][0]["series"][0]["values"]
+            return [v for v in vals if v[1] == "SELECT * FROM m"]
+        row = wait_for(stuck, "the streamed query in SHOW QUERIES")[0]
+        assert server.query("KILL QUERY %d" % row[0]).json() == {"results": [{"statement_id": 0}]}
+        # it ends without the client reading anything
+        wait_for(lambda: not stuck(), "the killed query to end")
+        data = b""
+        while True:
+            b = sock.recv(65536)
+            if not b:
+                break
+            data += b
+    finally:
+        sock.close()
+    assert data.startswith(b"HTTP/1.1 200")
+    assert b'"error":"query interrupted"' in data
