@@ -12,7 +12,7 @@ WERROR   ?= -Werror
 CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -fno-omit-frame-pointer -Wall -Wextra $(WERROR) \
             -Wshadow -Wno-unused-parameter -Wno-format-truncation -Isrc -pthread -MMD -MP $(SAN) $(EXTRA_CFLAGS)
 LDFLAGS  := -pthread $(SAN) $(EXTRA_LDFLAGS)
-LIBS     := -lmicrohttpd -lrocksdb -lzstd -lz -ljansson -lpcre2-8 -lxxhash -lm
+LIBS     := -lmicrohttpd -lrocksdb -lzstd -lz -ljansson -lpcre2-8 -lxxhash -largon2 -lm
 TESTLIBS := -lcmocka
 PYTHON   := /usr/bin/python3
 

@@ -8,7 +8,7 @@ set -eu
 # tzdata: the zones InfluxQL's tz('...') reads from /usr/share/zoneinfo.
 PKGS="gcc make pkg-config clang libclang-rt-14-dev
 libmicrohttpd-dev librocksdb-dev libzstd-dev zlib1g-dev libjansson-dev libpcre2-dev libxxhash-dev
-libcmocka-dev python3 python3-pytest curl
+libargon2-dev libcmocka-dev python3 python3-pytest curl
 tzdata
 influxdb influxdb-client
 prometheus"
