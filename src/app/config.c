@@ -69,6 +69,9 @@ static const keydef keys[] = {
     { "continuous_queries", "run_interval_secs", K_INT, OFF(continuous_queries.run_interval_secs), 0, 1, YEAR_SECS,
       NULL },
     { "auth", "enabled", K_BOOL, OFF(auth.enabled), 0, 0, 1, NULL },
+    { "auth", "cache_secs", K_INT, OFF(auth.cache_secs), 0, 0, 3600, NULL },
+    { "auth", "failed_login_burst", K_INT, OFF(auth.failed_login_burst), 0, 1, 1000000, NULL },
+    { "auth", "failed_login_refill_secs", K_INT, OFF(auth.failed_login_refill_secs), 0, 1, 86400, NULL },
     { "logging", "level", K_STR, OFF(logging.level), SZ(logging.level), 1, 0, level_names },
     { "logging", "format", K_STR, OFF(logging.format), SZ(logging.format), 1, 0, format_names },
     { "statement_summary", "enabled", K_BOOL, OFF(statement_summary.enabled), 0, 0, 1, NULL },
@@ -107,6 +110,9 @@ void hb_config_defaults(hb_config *cfg)
     cfg->continuous_queries.enabled = 1;
     cfg->continuous_queries.run_interval_secs = 1;
     cfg->auth.enabled = 0;
+    cfg->auth.cache_secs = 60;
+    cfg->auth.failed_login_burst = 10;
+    cfg->auth.failed_login_refill_secs = 6;
     strcpy(cfg->logging.level, "info");
     strcpy(cfg->logging.format, "text");
     cfg->statement_summary.enabled = 1;

@@ -57,6 +57,9 @@ typedef struct hb_config {
     } continuous_queries;
     struct {
         int enabled;                   /* false */
+        int cache_secs;                /* 60: successful password checks remembered */
+        int failed_login_burst;        /* 10: failed logins per address before throttling */
+        int failed_login_refill_secs;  /* 6: one more attempt allowed every N seconds */
     } auth;
     struct {
         char level[16];                /* "info" */

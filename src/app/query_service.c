@@ -11,12 +11,15 @@
 #include <time.h>
 
 #include "app/cq.h"
+#include "app/authz.h"
 #include "app/delete.h"
 #include "app/query_admin.h"
 #include "app/running.h"
 #include "app/select_into.h"
 #include "app/services.h"
 #include "app/statements.h"
+#include "app/user_stmt.h"
+#include "app/users.h"
 #include "base/log.h"
 #include "base/metric.h"
 #include "domain/influxql/normalize.h"
@@ -203,7 +206,9 @@ static int exec_drop_database(exec_ctx *x, const hb_iql_stmt *st)
 {
     const char *name = dupstr(x->res, st->u.name);
     hb_services *svc = x->qs->svc;
-    return hb_store_drop(&svc->store, name, NULL, &x->err);
+    int rc = hb_store_drop(&svc->store, name, NULL, &x->err);
+    /* as influxd, users lose their privileges on a dropped database */
+    return rc ? rc : hb_users_forget_database(svc->users, name, &x->err);
 }
 
 static int exec_show_databases(exec_ctx *x)
@@ -215,7 +220,11 @@ static int exec_show_databases(exec_ctx *x)
         return rc;
     static const char *const cols[] = { "name" };
     hb_series_out *s = hb_result_add_series(x->res, x->sr, "databases", cols, 1);
+    const hb_principal *u = x->req->authorize ? x->req->user : NULL;
     for (size_t i = 0; s && i < n; i++) {
+        /* with auth, only databases the user may read or write (as influxd) */
+        if (u && !hb_principal_can(u, HB_IQL_PRIV_READ, names[i]) && !hb_principal_can(u, HB_IQL_PRIV_WRITE, names[i]))
+            continue;
         hb_value *row = hb_result_add_row(x->res, s);
         if (!row)
             break;
@@ -307,6 +316,14 @@ static int is_write_statement(hb_iql_stmt_kind k)
     case HB_IQL_STMT_DROP_MEASUREMENT:
     case HB_IQL_STMT_DROP_CONTINUOUS_QUERY:
         return 1;   /* CREATE CONTINUOUS QUERY warns with its normalized text (exec_create_cq) */
+    case HB_IQL_STMT_CREATE_USER:
+    case HB_IQL_STMT_DROP_USER:
+    case HB_IQL_STMT_SET_PASSWORD:
+    case HB_IQL_STMT_GRANT:
+    case HB_IQL_STMT_GRANT_ADMIN:
+    case HB_IQL_STMT_REVOKE:
+    case HB_IQL_STMT_REVOKE_ADMIN:
+        return 1;
     default:
         return 0;
     }
@@ -376,6 +393,8 @@ static int exec_statement(exec_ctx *x, const hb_iql_stmt *st)
     default:
         if (hb_query_admin_handles(st->kind))
             return hb_query_admin_exec(x->qs->svc, st, x->res, x->sr, &x->err);
+        if (hb_user_stmt_handles(st->kind))
+            return hb_user_stmt_exec(x->qs->svc->users, x->qs->svc->catalog, st, x->res, x->sr, &x->err);
         if (hb_show_handles(st->kind)) {
             hb_show_shape sh = hb_show_result_shape(st);
             x->sr->shape = sh == HB_SHOW_EMITTER           ? HB_SHAPE_EMITTER
@@ -494,6 +513,13 @@ void hb_query_execute_sink(hb_query_service *qs, const hb_query_req *req, hb_que
     }
     if (query->nstmts == 0) {
         res->empty = 1;
+        goto out;
+    }
+    if (req->authorize && hb_authz_query(qs->svc->users, req->user, query, req->db, &err)) {
+        char msg[sizeof err.msg + 32];
+        snprintf(msg, sizeof msg, "error authorizing query: %s", err.msg);
+        res->status = 403;
+        res->error = hb_result_strdup(res, msg);
         goto out;
     }
     /* the timeout covers the whole request, as InfluxDB's query-timeout */

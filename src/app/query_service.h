@@ -18,6 +18,8 @@ typedef struct hb_query_req {
     const char *rp;            /* default retention policy, may be NULL */
     const char *params_json;   /* bind parameters as a JSON object, may be NULL */
     int read_only;             /* a GET request: writes get InfluxDB's deprecation warning */
+    int authorize;             /* auth.enabled: statements are checked against user (app/authz.h) */
+    const struct hb_principal *user;  /* the authenticated user, or NULL */
 } hb_query_req;
 
 /* Returns the service (owned by the caller, hb_query_service_free). */

@@ -24,6 +24,7 @@
 struct hb_query_service;
 struct hb_statements;
 struct hb_running;
+struct hb_users;
 
 typedef struct hb_services {
     const hb_config *config;
@@ -44,6 +45,7 @@ typedef struct hb_services {
     hb_cq_scheduler cq_sched;      /* and their scheduler, on cq_ticker */
     hb_ticker cq_ticker;
     struct hb_query_service *query;
+    struct hb_users *users;        /* users and privileges (app/users.h) */
     struct hb_workers *workers;    /* query scans decode files in parallel on these */
     hb_metrics metrics;            /* GET /metrics */
     struct hb_statements *statements; /* statement summary (/api/v1/statements); NULL = disabled */

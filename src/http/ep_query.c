@@ -97,6 +97,8 @@ void hb_ep_query(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
         .rp = hb_http_param(req, "rp"),
         .params_json = hb_http_param(req, "params"),
         .read_only = strcmp(req->method, "GET") == 0,
+        .authorize = svc->config->auth.enabled,
+        .user = req->user,
     };
     hb_query_result own;
     hb_query_result_init(&own);

@@ -5,11 +5,29 @@
 #include <strings.h>
 
 #include "app/services.h"
+#include "app/users.h"
 #include "http/http.h"
 #include "http/inflate.h"
 
 void hb_ep_write(hb_services *svc, hb_http_req *req, hb_http_resp *resp)
 {
+    /* with auth, after influxd's "database is required" / "database not
+     * found" checks (left to ingest): the user needs WRITE on db */
+    const char *db = hb_http_query_param(req, "db");
+    if (svc->config->auth.enabled && db && *db && hb_catalog_has_database(svc->catalog, db)) {
+        char msg[600];
+        if (!req->user) {
+            snprintf(msg, sizeof msg, "user is required to write to database \"%.500s\"", db);
+            hb_http_error(resp, 403, msg);
+            return;
+        }
+        if (!hb_principal_can(req->user, HB_IQL_PRIV_WRITE, db)) {
+            snprintf(msg, sizeof msg, "\"%.64s\" user is not authorized to write to database \"%.500s\"",
+                     req->user->name, db);
+            hb_http_error(resp, 403, msg);
+            return;
+        }
+    }
     hb_buf inflated;
     hb_buf_init(&inflated, svc->config->server.max_body_size_bytes);
     const char *body = req->body.data ? req->body.data : "";

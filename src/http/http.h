@@ -37,6 +37,7 @@ typedef struct hb_http_req {
     int body_too_large;          /* the body exceeded max_body_size_bytes */
     hb_http_kv *form;             /* parsed application/x-www-form-urlencoded body (POST /query) */
     size_t nform;
+    struct hb_principal *user;   /* the authenticated user (auth enabled), or NULL */
 } hb_http_req;
 
 typedef struct hb_http_header {
@@ -91,6 +92,8 @@ typedef struct hb_http_opts {
     size_t max_body_bytes;
     unsigned threads;
     unsigned max_connections;
+    int auth_enabled;            /* [auth] enabled: http/auth.h */
+    int failed_login_burst, failed_login_refill_secs;
 } hb_http_opts;
 
 /* Starts listening; returns the server (owned by the caller: hb_http_stop). */

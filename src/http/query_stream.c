@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "app/services.h"
+#include "app/users.h"
 
 struct hb_qstream {
     hb_services *svc;
@@ -19,6 +20,8 @@ struct hb_qstream {
     char *q, *db, *rp, *params;
     size_t q_len;
     int read_only;
+    int authorize;
+    struct hb_principal *user;  /* a copy: the request may end first */
     hb_qenc_opts o;
     size_t chunk_size;
     int fd;                     /* the client's socket (hang-up checks), -1 unknown */
@@ -132,7 +135,7 @@ static void *producer(void *arg)
 {
     hb_qstream *st = arg;
     hb_query_req qr = { .q = st->q, .q_len = st->q_len, .db = st->db, .rp = st->rp, .params_json = st->params,
-                        .read_only = st->read_only };
+                        .read_only = st->read_only, .authorize = st->authorize, .user = st->user };
     hb_query_sink sink = { .ctx = st, .begin = on_begin, .stmt_begin = on_stmt_begin,
                            .rows = { .ctx = st, .series = on_series, .rows = on_rows },
                            .stmt_end = on_stmt_end, .cancel = &st->cancel, .killable = on_killable };
@@ -160,6 +163,8 @@ int hb_qstream_start(hb_services *svc, const hb_query_req *req, const hb_qenc_op
     st->o = *o;
     st->chunk_size = chunk_size;
     st->read_only = req->read_only;
+    st->authorize = req->authorize;
+    st->user = req->user ? hb_principal_dup(req->user) : NULL;
     st->q_len = req->q_len;
     st->q = malloc(req->q_len + 1);
     st->db = dup_or_null(req->db);
@@ -177,7 +182,8 @@ int hb_qstream_start(hb_services *svc, const hb_query_req *req, const hb_qenc_op
     hb_buf_init(&st->queue, 0);
     hb_qenc_init(&st->e, &st->o, &st->out);
     hb_qemit_init(&st->m, &st->e, chunk_size);
-    if (!st->q || (req->db && !st->db) || (req->rp && !st->rp) || (req->params_json && !st->params)) {
+    if (!st->q || (req->db && !st->db) || (req->rp && !st->rp) || (req->params_json && !st->params) ||
+        (req->user && !st->user)) {
         hb_qstream_free(st);
         return hb_err_set(err, HB_ENOMEM, "out of memory");
     }
@@ -295,5 +301,6 @@ void hb_qstream_free(hb_qstream *st)
     free(st->db);
     free(st->rp);
     free(st->params);
+    hb_principal_free(st->user);
     free(st);
 }

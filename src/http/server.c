@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "app/services.h"
+#include "app/users.h"
+#include "http/auth.h"
 #include "base/log.h"
 
 struct hb_http_server {
@@ -24,22 +26,24 @@ struct hb_http_server {
     size_t max_body_bytes;
     atomic_int in_flight;   /* requests accepted and not yet completed */
     atomic_int stopping;    /* hb_http_stop began: new connections are refused */
+    hb_http_auth *auth;     /* NULL: auth disabled */
 };
 
 typedef struct route {
     const char *path;
     const char *methods;    /* space-separated, e.g. "GET HEAD POST" */
     hb_http_handler fn;
+    int access;             /* with auth enabled: 0 open, 1 a user, 2 an admin */
 } route;
 
 static const route routes[] = {
-    { "/ping", "GET HEAD", hb_ep_ping },
-    { "/health", "GET HEAD", hb_ep_health },
-    { "/write", "POST", hb_ep_write },
-    { "/query", "GET POST", hb_ep_query },
-    { "/debug/export", "GET", hb_ep_debug_export },
-    { "/metrics", "GET", hb_ep_metrics },
-    { "/api/v1/statements", "GET DELETE", hb_ep_statements },
+    { "/ping", "GET HEAD", hb_ep_ping, 0 },
+    { "/health", "GET HEAD", hb_ep_health, 0 },
+    { "/write", "POST", hb_ep_write, 1 },
+    { "/query", "GET POST", hb_ep_query, 1 },
+    { "/debug/export", "GET", hb_ep_debug_export, 2 },
+    { "/metrics", "GET", hb_ep_metrics, 2 },
+    { "/api/v1/statements", "GET DELETE", hb_ep_statements, 2 },
 };
 
 static const route *find_route(const char *path)
@@ -133,6 +137,9 @@ void hb_http_error(hb_http_resp *resp, int status, const char *msg)
     /* header values cannot carry newlines: keep the first line */
     char first[512];
     snprintf(first, sizeof first, "%.*s", (int)strcspn(msg, "\r\n"), msg);
+    /* Go's header writer trims trailing blanks */
+    for (size_t n = strlen(first); n && (first[n - 1] == ' ' || first[n - 1] == '\t'); n--)
+        first[n - 1] = '\0';
     hb_http_add_header(resp, "X-Influxdb-Error", first);
 }
 
@@ -347,7 +354,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     const route *rt = find_route(url);
     hb_http_resp resp;
     resp_init(&resp);
-    rt->fn(srv->svc, req, &resp);
+    if (!srv->auth || !rt->access || hb_http_authenticate(srv->auth, srv->svc, req, rt->access == 2, &resp))
+        rt->fn(srv->svc, req, &resp);
     enum MHD_Result r = send_resp(conn, req, &resp);
     hb_buf_free(&resp.body);
     return r;
@@ -378,6 +386,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         free(req->form[i].val);
     }
     free(req->form);
+    hb_principal_free(req->user);
     free(req);
     *con_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
@@ -436,6 +445,11 @@ int hb_http_start(const hb_http_opts *opts, hb_services *svc, hb_http_server **o
         return hb_err_set(err, HB_ENOMEM, "out of memory");
     srv->svc = svc;
     srv->max_body_bytes = opts->max_body_bytes;
+    if (opts->auth_enabled &&
+        !(srv->auth = hb_http_auth_new(opts->failed_login_burst, opts->failed_login_refill_secs))) {
+        free(srv);
+        return hb_err_set(err, HB_ENOMEM, "out of memory");
+    }
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)opts->port, on_accept, srv, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, opts->threads, MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
@@ -447,6 +461,7 @@ int hb_http_start(const hb_http_opts *opts, hb_services *svc, hb_http_server **o
      * connections. MHD's default SO_REUSEADDR still allows a restart while
      * old connections linger in TIME_WAIT. */
     if (!srv->daemon) {
+        hb_http_auth_free(srv->auth);
         free(srv);
         return hb_err_set(err, HB_EIO, "cannot listen on %s:%d (address in use or not permitted?)",
                           opts->bind_address, opts->port);
@@ -473,5 +488,6 @@ void hb_http_stop(hb_http_server *srv, int grace_ms)
     for (int waited = 0; waited < grace_ms && atomic_load(&srv->in_flight) > 0; waited += 10)
         usleep(10 * 1000);
     MHD_stop_daemon(srv->daemon);
+    hb_http_auth_free(srv->auth);
     free(srv);
 }

@@ -19,6 +19,7 @@
 #include "adapters/wal_file.h"
 #include "app/cq_run.h"
 #include "app/query_service.h"
+#include "app/users.h"
 #include "app/retention.h"
 #include "base/log.h"
 #include "base/workers.h"
@@ -161,6 +162,8 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
     s->meta_open = 1;
     if ((rc = hb_catalog_open(&svc->meta, &svc->catalog, err)))
         goto fail;
+    if ((rc = hb_users_open(&svc->meta, c->auth.cache_secs, &svc->users, err)))
+        goto fail;
 
     hb_wal_file_opts wo = {
         .dir = c->storage.wal_dir,
@@ -273,6 +276,9 @@ int hb_server_start(hb_server *s, const hb_config *cfg, hb_err *err)
         .max_body_bytes = c->server.max_body_size_bytes,
         .threads = http_threads(c),
         .max_connections = (unsigned)c->server.max_connections,
+        .auth_enabled = c->auth.enabled,
+        .failed_login_burst = c->auth.failed_login_burst,
+        .failed_login_refill_secs = c->auth.failed_login_refill_secs,
     };
     if ((rc = hb_http_start(&ho, svc, &s->http, err)))
         goto fail;
@@ -348,6 +354,8 @@ void hb_server_stop(hb_server *s)
         svc->storage.close(svc->storage.self);
         s->storage_open = 0;
     }
+    hb_users_free(svc->users);
+    svc->users = NULL;
     if (svc->catalog) {
         hb_catalog_close(svc->catalog);
         svc->catalog = NULL;
