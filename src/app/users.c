@@ -635,17 +635,14 @@ int hb_users_authenticate(hb_users *u, const char *name, const char *password, h
     user *us = find(u, name);
     memcpy(hash, us ? us->hash : u->dummy_hash, sizeof hash);
     pthread_mutex_unlock(&u->mu);
-    int cached = 0;
-    if (us && u->cache_secs > 0 && cache_key(u, name, password, key) == HB_OK) {
+    int cached = 0, keyed = us && u->cache_secs > 0 && cache_key(u, name, password, key) == HB_OK;
+    if (keyed)
         cached = cache_hit(u, name, key);
-    } else {
-        memset(key, 0, sizeof key);
-    }
     int ok = cached || verify_password(hash, password);
     if (!us || !ok)
         return hb_err_set(err, HB_EINVAL, "authorization failed");
     int rc = hb_users_get(u, name, out, err);   /* gone meanwhile: not found */
-    if (rc == HB_OK && !cached && u->cache_secs > 0 && key[0] | key[1] | key[31])
+    if (rc == HB_OK && keyed && !cached)
         cache_put(u, name, key);
     return rc == HB_ENOTFOUND ? hb_err_set(err, HB_EINVAL, "authorization failed") : rc;
 }

@@ -16,8 +16,9 @@
  * Successful verifications are cached for auth.cache_secs under a keyed
  * digest of name and password (a random key drawn at start-up; argon2id
  * with minimal cost used as the keyed hash), so clients sending
- * credentials on every request pay argon2 once per period. SET PASSWORD,
- * DROP USER and REVOKE ALL PRIVILEGES drop the user's cache entries.
+ * credentials on every request pay argon2 once per period. SET PASSWORD
+ * and DROP USER drop the user's cache entries (the cache only vouches for
+ * the password: rights are read from the store on every authentication).
  * Plaintext passwords are never stored or logged. Thread-safe. */
 #ifndef HB_APP_USERS_H
 #define HB_APP_USERS_H

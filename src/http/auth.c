@@ -140,7 +140,7 @@ static int from_params(hb_http_req *req, const char **u, const char **p)
     return *u && **u && *p && **p;
 }
 
-/* Splits "user:pass" at the first colon into buf; 0 without a colon. */
+/* Splits "user:pass" at the first colon; 0 without a colon. */
 static int split_creds(char *s, const char **u, const char **p)
 {
     char *c = strchr(s, ':');
@@ -150,6 +150,30 @@ static int split_creds(char *s, const char **u, const char **p)
     *u = s;
     *p = c + 1;
     return 1;
+}
+
+hb_auth_scheme hb_auth_parse_header(const char *h, char *buf, size_t cap, const char **user, const char **pass)
+{
+    *user = *pass = NULL;
+    if (!h)
+        return HB_AUTH_NONE;
+    size_t hl = strlen(h);
+    if (hl + 1 > cap || hl > HB_AUTH_MAX_HEADER)
+        return HB_AUTH_NONE;
+    if (!strncmp(h, "Bearer ", 7) && !strchr(h + 7, ' '))
+        return HB_AUTH_BEARER;
+    if (hl > 6 && !strncasecmp(h, "Basic ", 6)) {
+        size_t len;
+        if (hb_base64_decode(h + 6, hl - 6, (unsigned char *)buf, cap - 1, &len) != HB_OK || memchr(buf, '\0', len))
+            return HB_AUTH_NONE;
+        buf[len] = '\0';
+        return split_creds(buf, user, pass) ? HB_AUTH_USERPASS : HB_AUTH_NONE;
+    }
+    if (hl > 6 && !strncmp(h, "Token ", 6)) {
+        memcpy(buf, h + 6, hl - 6 + 1);
+        return split_creds(buf, user, pass) ? HB_AUTH_USERPASS : HB_AUTH_NONE;
+    }
+    return HB_AUTH_NONE;
 }
 
 int hb_http_authenticate(hb_http_auth *a, hb_services *svc, hb_http_req *req, int need_admin, hb_http_resp *resp)
@@ -177,26 +201,17 @@ int hb_http_authenticate(hb_http_auth *a, hb_services *svc, hb_http_req *req, in
     int found = from_params(req, &user, &pass);
     const char *h = found ? NULL : hb_http_header_get(req, "Authorization");
     if (h && strlen(h) <= HB_AUTH_MAX_HEADER) {
-        size_t hl = strlen(h);
-        if (!strncmp(h, "Bearer ", 7) && !strchr(h + 7, ' ')) {
+        buflen = strlen(h) + 1;
+        if (!(buf = malloc(buflen))) {
+            hb_http_error(resp, 500, "out of memory");
+            return 0;
+        }
+        hb_auth_scheme sc = hb_auth_parse_header(h, buf, buflen, &user, &pass);
+        if (sc == HB_AUTH_BEARER) {
             unauthorized(resp, "bearer auth disabld");   /* influxd 1.6's text, without a shared secret */
             goto out;
         }
-        if (hl > 6 && !strncasecmp(h, "Basic ", 6)) {
-            size_t n = hl - 6;
-            buflen = HB_BASE64_DECODED_MAX(n) + 1;
-            buf = malloc(buflen);
-            size_t len;
-            if (buf && hb_base64_decode(h + 6, n, (unsigned char *)buf, HB_BASE64_DECODED_MAX(n), &len) == HB_OK &&
-                !memchr(buf, '\0', len)) {
-                buf[len] = '\0';
-                found = split_creds(buf, &user, &pass);
-            }
-        } else if (hl > 6 && !strncmp(h, "Token ", 6)) {
-            buf = strdup(h + 6);
-            buflen = buf ? strlen(buf) + 1 : 0;
-            found = buf && split_creds(buf, &user, &pass);
-        }
+        found = sc == HB_AUTH_USERPASS;
     }
     if (!found) {
         unauthorized(resp, "unable to parse authentication credentials");

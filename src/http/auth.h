@@ -32,4 +32,16 @@ void hb_http_auth_free(hb_http_auth *a);
 int hb_http_authenticate(hb_http_auth *a, struct hb_services *svc, hb_http_req *req, int need_admin,
                          hb_http_resp *resp);
 
+/* What an Authorization header holds (pure parsing, fuzzed). */
+typedef enum hb_auth_scheme {
+    HB_AUTH_NONE = 0,     /* absent, too long, unknown scheme or malformed */
+    HB_AUTH_USERPASS,     /* Basic or Token: *user and *pass point into buf */
+    HB_AUTH_BEARER,
+} hb_auth_scheme;
+
+/* Parses h (NULL = absent) into buf (cap bytes, at least strlen(h) + 1):
+ * "Bearer X" (exactly one blank), "Basic base64(user:pass)" (scheme in any
+ * case), "Token user:pass"; the user name ends at the first colon. */
+hb_auth_scheme hb_auth_parse_header(const char *h, char *buf, size_t cap, const char **user, const char **pass);
+
 #endif
