@@ -299,7 +299,8 @@ int hb_users_open(hb_meta_port *meta, int cache_secs, hb_users **out, hb_err *er
         hb_users_free(u);
         return rc;
     }
-    qsort(u->v, u->n, sizeof *u->v, seq_cmp);
+    if (u->n > 1)
+        qsort(u->v, u->n, sizeof *u->v, seq_cmp);
     *out = u;
     return HB_OK;
 }
