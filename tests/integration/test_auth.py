@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import Server
+from conftest import Server, request
 
 AUTH = {"HYPERBYTEDB__AUTH__ENABLED": "true"}
 
@@ -84,7 +84,8 @@ def test_open_endpoints(srv):
 
 def test_unauthenticated_requests_are_refused(srv):
     cases = [("GET", "/query", {"q": "SHOW DATABASES"}), ("POST", "/query", {"q": "SELECT * FROM m", "db": "db1"}),
-             ("POST", "/write", {"db": "db1"}), ("GET", "/debug/export", {"db": "db1"}), ("GET", "/query", None)]
+             ("POST", "/write", {"db": "db1"}), ("GET", "/debug/export", {"db": "db1"}), ("GET", "/query", None),
+             ("GET", "/metrics", None), ("GET", "/api/v1/statements", None)]
     for method, path, params in cases:
         r = srv.get(path, params) if method == "GET" else srv.post(path, params, b"m v=1")
         assert_401(r, "unable to parse authentication credentials")
@@ -201,9 +202,11 @@ def test_write_privileges(srv):
 
 
 def test_admin_endpoints(srv):
-    r = srv.get("/debug/export", {"db": "db1"}, BOB)
-    assert r.status == 403
-    assert srv.get("/debug/export", {"db": "db1"}, ROOT).status == 200
+    for path, params in (("/debug/export", {"db": "db1"}), ("/metrics", None), ("/api/v1/statements", None)):
+        assert srv.get(path, params, BOB).status == 403, path
+        assert srv.get(path, params, ROOT).status == 200, path
+    assert request(srv.base, "DELETE", "/api/v1/statements", headers=BOB).status == 403
+    assert request(srv.base, "DELETE", "/api/v1/statements", headers=ROOT).status == 204
 
 
 def test_password_change_and_drop_take_effect(srv):
