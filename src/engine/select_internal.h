@@ -86,11 +86,11 @@ typedef struct sel_plan {
     size_t nsubq;
     /* Optional: sel_emit hands the series (rows unsorted, before ORDER BY
      * and limits) to *capture / *ncapture instead of the answer; the
-     * caller then owns them (select_transform.c) */
+     * caller then owns them (select_join.c) */
     struct sel_out_series **capture;
     size_t *ncapture;
     /* set on an inner statement whose columns are joined with other
-     * calls' (select_transform.c): a lone selector among them does not
+     * calls' (select_join.c): a lone selector among them does not
      * give its row the point's time, as with several calls */
     int joined_calls;
     /* set on an inner statement of a transformation chain: its windows
