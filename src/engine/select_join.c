@@ -202,7 +202,6 @@ typedef struct join_plan {
     join_term *terms;
     size_t nterms;
     size_t nslots;              /* output columns + hidden slots */
-    size_t cap;                 /* of jobs, plain, terms */
     int64_t data_extra;         /* sel_tf_data_extra */
 } join_plan;
 
@@ -223,37 +222,28 @@ static int check_chain(const sel_plan *p, const hb_iql_expr *call, hb_err *err)
     }
 }
 
-static int grow(join_plan *j, hb_err *err)
+/* Calls in e: with the columns, a bound on the jobs, plain columns and
+ * terms a statement can plan (the arrays are sized once). */
+static size_t count_calls(const hb_iql_expr *e)
 {
-    if (j->njobs < j->cap && j->nplain < j->cap && j->nterms < j->cap)
-        return HB_OK;
-    size_t nc = j->cap * 2;
-    join_job *jobs = realloc(j->jobs, nc * sizeof *jobs);
-    if (jobs)
-        j->jobs = jobs;
-    sel_col *pl = realloc(j->plain, nc * sizeof *pl);
-    if (pl)
-        j->plain = pl;
-    size_t *ps = realloc(j->plain_slot, nc * sizeof *ps);
-    if (ps)
-        j->plain_slot = ps;
-    join_term *t = realloc(j->terms, nc * sizeof *t);
-    if (t)
-        j->terms = t;
-    if (!jobs || !pl || !ps || !t)
-        return hb_err_set(err, HB_ENOMEM, "out of memory");
-    j->cap = nc;
-    return HB_OK;
+    switch (e->kind) {
+    case HB_IQL_EXPR_CALL: {
+        size_t n = 1;
+        for (size_t i = 0; i < e->u.call.nargs; i++)
+            n += count_calls(e->u.call.args[i]);
+        return n;
+    }
+    case HB_IQL_EXPR_BINARY: return count_calls(e->u.bin.lhs) + count_calls(e->u.bin.rhs);
+    case HB_IQL_EXPR_PAREN: return count_calls(e->u.paren);
+    default: return 0;
+    }
 }
 
 static int add_job(join_plan *j, const hb_iql_expr *call, sel_col base, size_t slot, hb_err *err)
 {
-    int rc = grow(j, err);
-    if (rc)
-        return rc;
+    int rc;
     if (sel_tf_is(call->u.call.name.p) && (rc = check_chain(j->p, call, err)))
         return rc;
-    memset(&j->jobs[j->njobs], 0, sizeof j->jobs[j->njobs]);
     j->jobs[j->njobs].call = call;
     j->jobs[j->njobs].base = base;
     j->jobs[j->njobs].slot = slot;
@@ -261,14 +251,10 @@ static int add_job(join_plan *j, const hb_iql_expr *call, sel_col base, size_t s
     return HB_OK;
 }
 
-static int add_plain(join_plan *j, sel_col c, size_t slot, hb_err *err)
+static void add_plain(join_plan *j, sel_col c, size_t slot)
 {
-    int rc = grow(j, err);
-    if (rc)
-        return rc;
     j->plain[j->nplain] = c;
     j->plain_slot[j->nplain++] = slot;
-    return HB_OK;
 }
 
 /* The calls of expression column e (column base) to hidden slots:
@@ -291,9 +277,6 @@ static int plan_terms(join_plan *j, const hb_iql_expr *e, sel_col base, hb_err *
         }
         return HB_OK;
     }
-    int rc = grow(j, err);
-    if (rc)
-        return rc;
     size_t slot = j->nslots++;
     j->terms[j->nterms++] = (join_term){ e, slot };
     if (sel_tf_is(e->u.call.name.p))
@@ -302,7 +285,8 @@ static int plan_terms(join_plan *j, const hb_iql_expr *e, sel_col base, hb_err *
     c.name = "";
     c.expr = (hb_iql_expr *)e;
     c.is_call = 1;
-    return add_plain(j, c, slot, err);
+    add_plain(j, c, slot);
+    return HB_OK;
 }
 
 /* An expression column's value in a joined row (its calls in hidden slots). */
@@ -338,13 +322,13 @@ static int plan_columns(join_plan *j, hb_err *err)
     j->nslots = p->ncols;
     for (size_t i = 0; i < p->ncols; i++) {
         const hb_iql_expr *e = sel_unparen(p->cols[i].expr);
-        int rc;
+        int rc = HB_OK;
         if (e->kind == HB_IQL_EXPR_CALL && (sel_tf_is(e->u.call.name.p) || (samples && is_sample(e))))
             rc = add_job(j, e, p->cols[i], i, err);
         else if (sel_tf_contains(e))
             rc = plan_terms(j, e, p->cols[i], err);
         else
-            rc = add_plain(j, p->cols[i], i, err);
+            add_plain(j, p->cols[i], i);
         if (rc)
             return rc;
     }
@@ -494,11 +478,14 @@ int sel_exec_joined(sel_plan *p, hb_query_result *res, hb_stmt_result *sr, hb_er
         aux |= has_aux(p->cols[i].expr);
     if (aux)
         return hb_err_set(err, HB_EINVAL, "mixing aggregate and non-aggregate queries is not supported");
-    join_plan j = { .p = p, .cap = 4, .data_extra = sel_tf_data_extra(p) };
-    j.jobs = malloc(j.cap * sizeof *j.jobs);
-    j.plain = malloc(j.cap * sizeof *j.plain);
-    j.plain_slot = malloc(j.cap * sizeof *j.plain_slot);
-    j.terms = malloc(j.cap * sizeof *j.terms);
+    join_plan j = { .p = p, .data_extra = sel_tf_data_extra(p) };
+    size_t cap = p->ncols;
+    for (size_t i = 0; i < p->ncols; i++)
+        cap += count_calls(p->cols[i].expr);
+    j.jobs = calloc(cap, sizeof *j.jobs);
+    j.plain = malloc(cap * sizeof *j.plain);
+    j.plain_slot = malloc(cap * sizeof *j.plain_slot);
+    j.terms = malloc(cap * sizeof *j.terms);
     sel_out_series *v = NULL;
     size_t nv = 0, capv = 0;
     sel_part plain = { 0 };
