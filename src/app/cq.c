@@ -179,12 +179,15 @@ int hb_cq_list(hb_cq_store *cs, hb_cq_def **out, size_t *n, hb_err *err)
 }
 
 /* ---- run state ---- */
-int hb_cq_state_get(hb_cq_store *cs, const hb_cq_def *def, hb_cq_state *st, hb_err *err)
+/* The JSON value under kind:db:name (*root owned by the caller,
+ * json_decref); HB_ENOTFOUND when absent, *root NULL when it does not
+ * parse. */
+static int get_json(hb_cq_store *cs, const char *kind, const char *db, const char *name, json_t **root, hb_err *err)
 {
-    memset(st, 0, sizeof *st);
+    *root = NULL;
     hb_buf key;
     hb_buf_init(&key, 0);
-    if (make_key(&key, "cqrun", def->db, def->name)) {
+    if (make_key(&key, kind, db, name)) {
         hb_buf_free(&key);
         return nomem(err);
     }
@@ -192,12 +195,22 @@ int hb_cq_state_get(hb_cq_store *cs, const hb_cq_def *def, hb_cq_state *st, hb_e
     size_t vlen = 0;
     int rc = cs->meta->get(cs->meta->self, key.data, key.len, &v, &vlen, err);
     hb_buf_free(&key);
+    if (rc)
+        return rc;
+    *root = json_loadb(v, vlen, 0, NULL);
+    free(v);
+    return HB_OK;
+}
+
+int hb_cq_state_get(hb_cq_store *cs, const hb_cq_def *def, hb_cq_state *st, hb_err *err)
+{
+    memset(st, 0, sizeof *st);
+    json_t *root;
+    int rc = get_json(cs, "cqrun", def->db, def->name, &root, err);
     if (rc == HB_ENOTFOUND)
         return HB_OK;
     if (rc)
         return rc;
-    json_t *root = json_loadb(v, vlen, 0, NULL);
-    free(v);
     json_t *id = json_object_get(root, "id"), *last = json_object_get(root, "last_run");
     if (json_is_integer(id) && json_is_integer(last) && (uint64_t)json_integer_value(id) == def->id) {
         st->has_run = 1;
@@ -210,20 +223,10 @@ int hb_cq_state_get(hb_cq_store *cs, const hb_cq_def *def, hb_cq_state *st, hb_e
 /* The stored definition's id and query text; HB_ENOTFOUND when absent. *q malloc'd. */
 static int def_get(hb_cq_store *cs, const char *db, const char *name, uint64_t *id, char **q, hb_err *err)
 {
-    hb_buf key;
-    hb_buf_init(&key, 0);
-    if (make_key(&key, "cq", db, name)) {
-        hb_buf_free(&key);
-        return nomem(err);
-    }
-    char *v = NULL;
-    size_t vlen = 0;
-    int rc = cs->meta->get(cs->meta->self, key.data, key.len, &v, &vlen, err);
-    hb_buf_free(&key);
+    json_t *root;
+    int rc = get_json(cs, "cq", db, name, &root, err);
     if (rc)
         return rc;
-    json_t *root = json_loadb(v, vlen, 0, NULL);
-    free(v);
     const char *text = json_string_value(json_object_get(root, "query_text"));
     json_t *jid = json_object_get(root, "id");
     if (!text || !json_is_integer(jid)) {

@@ -47,20 +47,16 @@ void hb_metrics_write_done(hb_metrics *m, int status, const char *error, uint64_
         hb_counter_add(&m->write_errors[hb_metrics_write_kind(status, error)], 1);
 }
 
-#define C(name, help, value)                                                                                     \
+/* one counter or gauge: its HELP/TYPE head and its sample */
+#define SCALAR(type, name, help, value)                                                                          \
     do {                                                                                                         \
         if (rc == HB_OK)                                                                                         \
-            rc = hb_metric_head(out, name, "counter", help);                                                     \
+            rc = hb_metric_head(out, name, type, help);                                                          \
         if (rc == HB_OK)                                                                                         \
             rc = hb_metric_sample(out, name, NULL, value);                                                       \
     } while (0)
-#define G(name, help, value)                                                                                     \
-    do {                                                                                                         \
-        if (rc == HB_OK)                                                                                         \
-            rc = hb_metric_head(out, name, "gauge", help);                                                       \
-        if (rc == HB_OK)                                                                                         \
-            rc = hb_metric_sample(out, name, NULL, value);                                                       \
-    } while (0)
+#define C(name, help, value) SCALAR("counter", name, help, value)
+#define G(name, help, value) SCALAR("gauge", name, help, value)
 #define H(name, help, h)                                                                                         \
     do {                                                                                                         \
         if (rc == HB_OK)                                                                                         \
@@ -68,6 +64,23 @@ void hb_metrics_write_done(hb_metrics *m, int status, const char *error, uint64_
         if (rc == HB_OK)                                                                                         \
             rc = hb_metric_hist(out, name, NULL, h);                                                             \
     } while (0)
+
+/* A gauge with one sample per database (label db): its files, or bytes. */
+static int per_db(hb_buf *out, const char *name, const char *help, const hb_metrics_gauges *g, int bytes)
+{
+    int rc = hb_metric_head(out, name, "gauge", help);
+    for (size_t i = 0; i < g->ndbs && rc == HB_OK; i++) {
+        hb_buf lb;
+        hb_buf_init(&lb, 0);
+        rc = hb_buf_puts(&lb, "db=");
+        if (rc == HB_OK)
+            rc = hb_metric_label_value(&lb, g->dbs[i].db);
+        if (rc == HB_OK)
+            rc = hb_metric_sample(out, name, hb_buf_cstr(&lb), bytes ? g->dbs[i].bytes : g->dbs[i].files);
+        hb_buf_free(&lb);
+    }
+    return rc;
+}
 
 int hb_metrics_render(const hb_metrics *m, const hb_metrics_gauges *g, hb_buf *out)
 {
@@ -117,29 +130,9 @@ int hb_metrics_render(const hb_metrics *m, const hb_metrics_gauges *g, hb_buf *o
       hb_counter_get(&m->retention_deletions));
     /* storage per database */
     if (rc == HB_OK)
-        rc = hb_metric_head(out, "hyperbytedb_storage_files", "gauge", "Parquet files on disk, per database.");
-    for (size_t i = 0; i < g->ndbs && rc == HB_OK; i++) {
-        hb_buf lb;
-        hb_buf_init(&lb, 0);
-        rc = hb_buf_puts(&lb, "db=");
-        if (rc == HB_OK)
-            rc = hb_metric_label_value(&lb, g->dbs[i].db);
-        if (rc == HB_OK)
-            rc = hb_metric_sample(out, "hyperbytedb_storage_files", hb_buf_cstr(&lb), g->dbs[i].files);
-        hb_buf_free(&lb);
-    }
+        rc = per_db(out, "hyperbytedb_storage_files", "Parquet files on disk, per database.", g, 0);
     if (rc == HB_OK)
-        rc = hb_metric_head(out, "hyperbytedb_storage_bytes", "gauge", "Parquet bytes on disk, per database.");
-    for (size_t i = 0; i < g->ndbs && rc == HB_OK; i++) {
-        hb_buf lb;
-        hb_buf_init(&lb, 0);
-        rc = hb_buf_puts(&lb, "db=");
-        if (rc == HB_OK)
-            rc = hb_metric_label_value(&lb, g->dbs[i].db);
-        if (rc == HB_OK)
-            rc = hb_metric_sample(out, "hyperbytedb_storage_bytes", hb_buf_cstr(&lb), g->dbs[i].bytes);
-        hb_buf_free(&lb);
-    }
+        rc = per_db(out, "hyperbytedb_storage_bytes", "Parquet bytes on disk, per database.", g, 1);
     /* HTTP */
     C("hyperbytedb_http_requests_total", "HTTP requests answered.", hb_counter_get(&m->http_requests));
     C("hyperbytedb_http_connections_total", "HTTP connections accepted.", hb_counter_get(&m->http_connections_total));

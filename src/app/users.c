@@ -193,12 +193,17 @@ out:
     return rc;
 }
 
+static void privs_free(hb_user_priv *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].db);
+    free(v);
+}
+
 static void user_clear(user *us)
 {
     free(us->name);
-    for (size_t i = 0; i < us->nprivs; i++)
-        free(us->privs[i].db);
-    free(us->privs);
+    privs_free(us->privs, us->nprivs);
     memset(us, 0, sizeof *us);
 }
 
@@ -555,9 +560,7 @@ static int snap(const user *us, hb_principal *p)
 static void principal_clear(hb_principal *p)
 {
     free(p->name);
-    for (size_t i = 0; i < p->nprivs; i++)
-        free(p->privs[i].db);
-    free(p->privs);
+    privs_free(p->privs, p->nprivs);
 }
 
 void hb_principal_free(hb_principal *p)

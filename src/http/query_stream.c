@@ -44,6 +44,20 @@ struct hb_qstream {
     size_t qoff;                /* bytes of queue already read */
 };
 
+/* CLOCK_REALTIME ms milliseconds from now, for pthread_cond_timedwait
+ * (ms < 1000). */
+static struct timespec deadline_in_ms(long ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += ms * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
 /* Moves what the encoder wrote into the queue, waiting while the queue is
  * full. HB_ECLOSED once the client went away. */
 static int ship(hb_qstream *st)
@@ -63,13 +77,7 @@ static int ship(hb_qstream *st)
             pthread_cond_wait(&st->cv, &st->mu);
             continue;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = deadline_in_ms(100);
         pthread_cond_timedwait(&st->cv, &st->mu, &ts);
     }
     if (atomic_load(&st->cancel)) {
@@ -252,13 +260,7 @@ static ssize_t hb_qstream_read(void *ctx, uint64_t pos, char *buf, size_t max)
         }
         /* nothing yet: wait, looking at the client now and then (the
          * connection's thread is here, so nobody else notices it leave) */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 200 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = deadline_in_ms(200);
         if (pthread_cond_timedwait(&st->cv, &st->mu, &ts) && hung_up(st->fd)) {
             atomic_store(&st->cancel, 1);
             pthread_cond_broadcast(&st->cv);
